@@ -1,0 +1,421 @@
+package retrieval
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search"
+	index "github.com/blevesearch/bleve_index_api"
+
+	"github.com/citebot/citebot/corpus"
+)
+
+// formatVersion changes whenever the layout of an index folder or the
+// analysis changes; an index of another version is rebuilt.
+const formatVersion = 1
+
+// Files inside an index folder.
+const (
+	bleveDir     = "bleve"
+	passagesFile = "passages.json"
+	termsFile    = "terms.json"
+	metaFile     = "meta.json"
+)
+
+// Bleve field names.
+const (
+	fieldText    = "text"
+	fieldTitle   = "title"
+	fieldSection = "section"
+	fieldSource  = "source"
+)
+
+// batchSize is the number of passages per Bleve batch: large batches build
+// fewer segments, which makes both the build and searches faster. Tests
+// change it to check that rankings do not depend on it.
+var batchSize = 2000
+
+// meta describes a built index. It is written last, so a folder without it
+// is an unfinished build.
+type meta struct {
+	Format      int       `json:"format"`
+	Fingerprint string    `json:"fingerprint"`
+	Built       time.Time `json:"built"`
+	BuildMS     int64     `json:"build_ms"`
+	Documents   int       `json:"documents"`
+	Passages    int       `json:"passages"`
+	// FieldTokens is the number of analysed tokens of each Bleve field
+	// over all passages.
+	FieldTokens map[string]int64 `json:"field_tokens"`
+}
+
+// docRecord is a document as an index remembers it (no passages).
+type docRecord struct {
+	Source   string `json:"source"`
+	Title    string `json:"title"`
+	Date     string `json:"date"`
+	URL      string `json:"url"`
+	Author   string `json:"author"`
+	Size     int64  `json:"size"`
+	Hash     string `json:"hash"`
+	Passages int    `json:"passages"`
+}
+
+type passagesJSON struct {
+	Documents []docRecord      `json:"documents"`
+	Passages  []corpus.Passage `json:"passages"`
+}
+
+// bleveDoc is what Bleve indexes for one passage.
+type bleveDoc struct {
+	Text    string `json:"text"`
+	Title   string `json:"title"`
+	Section string `json:"section"`
+	Source  string `json:"source"`
+}
+
+func newMapping() mapping.IndexMapping {
+	im := bleve.NewIndexMapping()
+	im.ScoringModel = index.BM25Scoring
+	im.DefaultAnalyzer = en.AnalyzerName
+	im.StoreDynamic = false
+	im.IndexDynamic = false
+	im.DocValuesDynamic = false
+
+	textField := func() *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Analyzer = en.AnalyzerName
+		f.Store = false
+		f.IncludeInAll = false
+		f.IncludeTermVectors = false
+		f.DocValues = false
+		return f
+	}
+	src := bleve.NewKeywordFieldMapping()
+	src.Analyzer = keyword.Name
+	src.Store = false
+	src.IncludeInAll = false
+	src.IncludeTermVectors = false
+	src.DocValues = false
+
+	dm := bleve.NewDocumentStaticMapping()
+	dm.AddFieldMappingsAt(fieldText, textField())
+	dm.AddFieldMappingsAt(fieldTitle, textField())
+	dm.AddFieldMappingsAt(fieldSection, textField())
+	dm.AddFieldMappingsAt(fieldSource, src)
+	im.DefaultMapping = dm
+	return im
+}
+
+func docID(ord int) string { return fmt.Sprintf("%08d", ord) }
+
+// build writes the index of c into dir and returns the tokens of each
+// passage's text.
+func build(ctx context.Context, dir string, c *corpus.Corpus, opts Options) (toks [][]token, err error) {
+	start := time.Now()
+	lg := discardLogger(opts.Logger)
+	created, err := prepareDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("build index %s: %w", dir, err)
+	}
+	defer func() {
+		if err == nil {
+			return
+		}
+		if created {
+			os.RemoveAll(dir)
+			return
+		}
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			os.RemoveAll(filepath.Join(dir, e.Name()))
+		}
+	}()
+
+	an, err := newAnalyzer()
+	if err != nil {
+		return nil, fmt.Errorf("build index %s: %w", dir, err)
+	}
+	var pj passagesJSON
+	for _, d := range c.Documents {
+		pj.Documents = append(pj.Documents, docRecord{
+			Source: d.Source, Title: d.Title, Date: d.Date, URL: d.URL, Author: d.Author,
+			Size: d.Size, Hash: d.Hash, Passages: len(d.Passages),
+		})
+		pj.Passages = append(pj.Passages, d.Passages...)
+	}
+	total := len(pj.Passages)
+
+	bi, err := bleve.NewUsing(filepath.Join(dir, bleveDir), newMapping(), scorch.Name, scorch.Name, nil)
+	if err != nil {
+		return nil, fmt.Errorf("build index %s: %w", dir, err)
+	}
+	closed := false
+	defer func() {
+		if !closed {
+			bi.Close()
+		}
+	}()
+
+	if opts.Progress != nil {
+		opts.Progress(0, total)
+	}
+	tokens := map[string]int64{}
+	df := map[string]int{}
+	seen := map[string]bool{}
+	for lo := 0; lo < total; lo += batchSize {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("build index %s: %w", dir, err)
+		}
+		hi := min(lo+batchSize, total)
+		b := bi.NewBatch()
+		for i := lo; i < hi; i++ {
+			p := &pj.Passages[i]
+			ts := an.analyze(p.Text)
+			toks = append(toks, ts)
+			tokens[fieldText] += int64(len(ts))
+			clear(seen)
+			for _, t := range ts {
+				if !seen[t.term] {
+					seen[t.term] = true
+					df[t.term]++
+				}
+			}
+			tokens[fieldTitle] += int64(len(an.an.Analyze([]byte(p.Title))))
+			tokens[fieldSection] += int64(len(an.an.Analyze([]byte(p.Section))))
+			if err := b.Index(docID(i), bleveDoc{Text: p.Text, Title: p.Title, Section: p.Section, Source: p.Source}); err != nil {
+				return nil, fmt.Errorf("build index %s: passage %d of %s: %w", dir, p.Seq, p.Source, err)
+			}
+		}
+		if err := bi.Batch(b); err != nil {
+			return nil, fmt.Errorf("build index %s: %w", dir, err)
+		}
+		if opts.Progress != nil {
+			opts.Progress(hi, total)
+		}
+		lg.Debug("indexed batch", "done", hi, "total", total)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("build index %s: %w", dir, err)
+	}
+	// Merge into one segment: fewer segments make searches faster.
+	if adv, aerr := bi.Advanced(); aerr == nil {
+		if s, ok := adv.(*scorch.Scorch); ok {
+			if err := s.ForceMerge(ctx, nil); err != nil {
+				return nil, fmt.Errorf("build index %s: merge: %w", dir, err)
+			}
+		}
+	}
+	closed = true
+	if err := bi.Close(); err != nil {
+		return nil, fmt.Errorf("build index %s: %w", dir, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("build index %s: %w", dir, err)
+	}
+
+	if err := writeJSON(filepath.Join(dir, passagesFile), pj); err != nil {
+		return nil, fmt.Errorf("build index %s: %w", dir, err)
+	}
+	if err := writeJSON(filepath.Join(dir, termsFile), df); err != nil {
+		return nil, fmt.Errorf("build index %s: %w", dir, err)
+	}
+	m := meta{
+		Format:      formatVersion,
+		Fingerprint: c.Fingerprint(),
+		Built:       time.Now().UTC(),
+		BuildMS:     time.Since(start).Milliseconds(),
+		Documents:   len(pj.Documents),
+		Passages:    total,
+		FieldTokens: tokens,
+	}
+	if err := writeJSON(filepath.Join(dir, metaFile), m); err != nil {
+		return nil, fmt.Errorf("build index %s: %w", dir, err)
+	}
+	if err := syncDir(dir); err != nil {
+		return nil, fmt.Errorf("build index %s: %w", dir, err)
+	}
+	lg.Info("built index", "dir", dir, "documents", m.Documents, "passages", m.Passages, "took_ms", m.BuildMS)
+	return toks, nil
+}
+
+// prepareDir makes sure dir exists and is empty; created reports whether
+// it made dir.
+func prepareDir(dir string) (created bool, err error) {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return false, err
+		}
+		return true, nil
+	case err != nil:
+		return false, err
+	case len(entries) > 0:
+		return false, errors.New("folder is not empty")
+	}
+	return false, nil
+}
+
+// writeJSON writes v to path and syncs it.
+func writeJSON(path string, v any) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(f)
+	if err := enc.Encode(v); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("sync %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	return nil
+}
+
+func readJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	return nil
+}
+
+// readMeta reads and checks the meta file of an index folder.
+func readMeta(dir string) (meta, error) {
+	var m meta
+	if err := readJSON(filepath.Join(dir, metaFile), &m); err != nil {
+		return meta{}, err
+	}
+	if m.Format != formatVersion {
+		return meta{}, fmt.Errorf("index format %d, want %d", m.Format, formatVersion)
+	}
+	return m, nil
+}
+
+func open(dir string, opts Options) (*Index, error) {
+	m, err := readMeta(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open index %s: %w", dir, err)
+	}
+	var pj passagesJSON
+	if err := readJSON(filepath.Join(dir, passagesFile), &pj); err != nil {
+		return nil, fmt.Errorf("open index %s: %w", dir, err)
+	}
+	if len(pj.Passages) != m.Passages || len(pj.Documents) != m.Documents {
+		return nil, fmt.Errorf("open index %s: %d passages and %d documents, meta says %d and %d",
+			dir, len(pj.Passages), len(pj.Documents), m.Passages, m.Documents)
+	}
+	an, err := newAnalyzer()
+	if err != nil {
+		return nil, fmt.Errorf("open index %s: %w", dir, err)
+	}
+	bi, err := bleve.OpenUsing(filepath.Join(dir, bleveDir), map[string]any{"read_only": true})
+	if err != nil {
+		return nil, fmt.Errorf("open index %s: %w", dir, err)
+	}
+	ix := &Index{
+		dir:      dir,
+		bi:       bi,
+		an:       an,
+		log:      discardLogger(opts.Logger),
+		maxQ:     opts.MaxQuestion,
+		meta:     m,
+		passages: pj.Passages,
+		docs:     pj.Documents,
+		infos:    make([]atomic.Pointer[pinfo], len(pj.Passages)),
+		params:   defaultParams,
+	}
+	if ix.maxQ <= 0 {
+		ix.maxQ = defaultMaxQuestion
+	}
+	if err := ix.loadStats(); err != nil {
+		bi.Close()
+		return nil, fmt.Errorf("open index %s: %w", dir, err)
+	}
+	return ix, nil
+}
+
+// loadStats reads the document frequencies of the text field's terms
+// and fixes the BM25 statistics that every search hands to Bleve.
+func (ix *Index) loadStats() error {
+	n, err := ix.bi.DocCount()
+	if err != nil {
+		return err
+	}
+	if int(n) != len(ix.passages) {
+		return fmt.Errorf("bleve holds %d passages, want %d", n, len(ix.passages))
+	}
+	var df map[string]int
+	if err := readJSON(filepath.Join(ix.dir, termsFile), &df); err != nil {
+		return err
+	}
+	terms := make([]string, 0, len(df))
+	for t := range df {
+		terms = append(terms, t)
+	}
+	slices.Sort(terms)
+	ix.terms = make(map[string]uint32, len(terms))
+	ix.df = make([]uint32, 1, len(terms)+1)
+	for _, t := range terms {
+		ix.terms[t] = uint32(len(ix.df))
+		ix.df = append(ix.df, uint32(df[t]))
+	}
+	if n > 0 {
+		ix.avgLen = float64(ix.meta.FieldTokens[fieldText]) / float64(n)
+	}
+	// Bleve's BM25 takes the average field length as
+	// ceil(cardinality/doc count), where cardinality sums the sizes of
+	// the segments' term dictionaries. Hand it the real total length
+	// instead: the average is then right and does not depend on how
+	// segments were merged.
+	card := map[string]int{}
+	for _, f := range []string{fieldText, fieldTitle, fieldSection} {
+		card[f] = max(int(ix.meta.FieldTokens[f]), 1)
+	}
+	card[fieldSource] = max(int(n), 1) // a filter: never scored, but Bleve wants it
+	ix.stats = &search.BM25Stats{DocCount: float64(n), FieldCardinality: card}
+	return nil
+}
+
+// idf is BM25's inverse document frequency of a term held by df passages.
+func (ix *Index) idf(df uint32) float64 {
+	n := float64(len(ix.passages))
+	return math.Log(1 + (n-float64(df)+0.5)/(float64(df)+0.5))
+}
+
+func ordOf(id string) (int, bool) {
+	n, err := strconv.Atoi(id)
+	return n, err == nil
+}
