@@ -97,6 +97,9 @@ type Corpus struct {
 	// Warnings lists files that were loaded with a repair (such as invalid
 	// UTF-8 replaced), with what was done.
 	Warnings []Skipped
+	// Synonyms are the groups of names for the same thing read from the
+	// corpus's [SynonymsFile]; nil when it has none.
+	Synonyms [][]string
 
 	maxPassage int // the passage limit Load used; part of Fingerprint
 }

@@ -71,6 +71,12 @@ func Load(fsys fs.FS, opts Options) (*Corpus, error) {
 	slices.Sort(files)
 
 	for i, p := range files {
+		if p == SynonymsFile {
+			if err := c.loadSynonyms(fsys); err != nil {
+				c.Skipped = append(c.Skipped, Skipped{Path: p, Reason: "synonym file: " + errText(err)})
+			}
+			continue
+		}
 		doc, reason, warning := loadFile(fsys, p, maxSize, maxPassage)
 		switch {
 		case reason != "":
@@ -225,6 +231,9 @@ func (c *Corpus) Fingerprint() string {
 	for _, s := range c.Skipped {
 		es = append(es, entry{"skip", s.Path, s.Reason})
 	}
+	for _, g := range c.Synonyms {
+		es = append(es, entry{"synonyms", SynonymsFile, fmt.Sprintf("%q", g)})
+	}
 	slices.SortFunc(es, func(a, b entry) int {
 		if c := strings.Compare(a.path, b.path); c != 0 {
 			return c
@@ -240,6 +249,17 @@ func (c *Corpus) Fingerprint() string {
 		fmt.Fprintf(h, "%s\t%q\t%s\n", e.kind, e.path, e.detail)
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// loadSynonyms reads the root synonym file into c.Synonyms.
+func (c *Corpus) loadSynonyms(fsys fs.FS) error {
+	f, err := fsys.Open(SynonymsFile)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	c.Synonyms, err = ParseSynonyms(io.LimitReader(f, 1<<20))
+	return err
 }
 
 // rulesVersion is bumped whenever cleaning or chunking rules change the
