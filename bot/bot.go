@@ -156,6 +156,7 @@ type Bot struct {
 
 	lastClose       atomic.Int32 // close code of the current connection (see closecode.go)
 	closeHookWarned atomic.Bool  // close codes cannot be read
+	bucketsWarned   atomic.Bool  // rate-limit buckets cannot be cleaned (see buckets.go)
 }
 
 // New checks cfg and returns a bot that answers from s. reindex may be

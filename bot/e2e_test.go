@@ -69,7 +69,9 @@ func startBot(t testing.TB, ix *testIndex, cfg Config, opts ...discordtest.Optio
 func startBotOn(t testing.TB, srv *discordtest.Server, ix *testIndex, cfg Config) *harness {
 	t.Helper()
 	cfg.Token = srv.Token
-	cfg.HTTPClient = srv.Client()
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = srv.Client()
+	}
 	logs := &syncBuffer{}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.MultiWriter(t.Output(), logs), &slog.HandlerOptions{Level: slog.LevelDebug}))

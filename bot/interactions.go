@@ -24,6 +24,7 @@ func (b *Bot) onInteraction(_ *discordgo.Session, ic *discordgo.InteractionCreat
 	go func() {
 		defer b.tasks.leave()
 		i := ic.Interaction
+		defer b.forgetBuckets(i)
 		rs := sessionResponder{s: b.s, i: i}
 		if !b.questions.enter() {
 			b.refuseRestarting(rs, i)
@@ -125,7 +126,7 @@ func (b *Bot) cmdAsk(ctx context.Context, rs responder, i *discordgo.Interaction
 			private = o.BoolValue()
 		}
 	}
-	if oneLine(question) == "" {
+	if blank(question) {
 		return false, b.now(ctx, rs, newMessage, msgNoQuestion)
 	}
 	source := ""

@@ -37,7 +37,7 @@ func (b *Bot) onMessage(_ *discordgo.Session, mc *discordgo.MessageCreate) {
 			}
 			return
 		}
-		if question == "" {
+		if blank(question) {
 			b.sendReply(ctx, m, msgNoQuestion, start)
 			return
 		}

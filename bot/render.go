@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -422,6 +423,13 @@ func escapeClip(s string, limit int) string {
 // oneLine folds all whitespace runs, line breaks included, to one space.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// blank reports whether s has nothing to read: only white space and
+// invisible format characters (zero-width spaces, direction marks, byte
+// order marks). Such a question gets the notice asking for one.
+func blank(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r) }) < 0
 }
 
 // codeSafe makes s safe inside a `code span`.

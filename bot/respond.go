@@ -2,7 +2,10 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -116,7 +119,7 @@ type sessionResponder struct {
 
 func (sr sessionResponder) respond(ctx context.Context, resp *discordgo.InteractionResponse) error {
 	if err := sr.s.InteractionRespond(sr.i, resp, discordgo.WithContext(ctx)); err != nil {
-		return fmt.Errorf("interaction callback: %w", err)
+		return fmt.Errorf("interaction callback: %w", hideURL(err))
 	}
 	return nil
 }
@@ -131,7 +134,7 @@ func (sr sessionResponder) editOriginal(ctx context.Context, r reply) error {
 		AllowedMentions: noMentions(),
 	}, discordgo.WithContext(ctx))
 	if err != nil {
-		return fmt.Errorf("edit interaction response: %w", err)
+		return fmt.Errorf("edit interaction response: %w", hideURL(err))
 	}
 	return nil
 }
@@ -148,9 +151,24 @@ func (sr sessionResponder) followup(ctx context.Context, r reply) error {
 		p.Flags = discordgo.MessageFlagsEphemeral
 	}
 	if _, err := sr.s.FollowupMessageCreate(sr.i, true, p, discordgo.WithContext(ctx)); err != nil {
-		return fmt.Errorf("send followup: %w", err)
+		return fmt.Errorf("send followup: %w", hideURL(err))
 	}
 	return nil
+}
+
+// hideURL drops the request URL from a transport error (a timeout, a
+// refused connection): interaction and webhook URLs hold the interaction
+// token, which lets anyone answer as the bot for 15 minutes and has no
+// place in the logs.
+func hideURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if ue.Timeout() {
+			return fmt.Errorf("%s request timed out: %w", strings.ToUpper(ue.Op), ue.Err)
+		}
+		return fmt.Errorf("%s request: %w", strings.ToUpper(ue.Op), ue.Err)
+	}
+	return err
 }
 
 // messageSend is the channel message carrying r as a reply to the message
