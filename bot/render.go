@@ -282,9 +282,16 @@ func renderReindex(ch retrieval.Change) reply {
 			b.WriteString(l.name + ": " + pathList(l.paths, 8) + "\n")
 		}
 	}
-	if n := len(ch.Skipped); n > 0 {
-		fmt.Fprintf(&b, "Skipped %s:\n", plural(n, "file"))
-		for i, s := range ch.Skipped {
+	for _, l := range []struct {
+		name  string
+		files []corpus.Skipped
+	}{{"Skipped", ch.Skipped}, {"Repaired", ch.Warnings}} {
+		n := len(l.files)
+		if n == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "%s %s:\n", l.name, plural(n, "file"))
+		for i, s := range l.files {
 			if i == 10 {
 				fmt.Fprintf(&b, "…and %d more (see the log)\n", n-i)
 				break

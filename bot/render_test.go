@@ -256,8 +256,9 @@ func TestRenderReindexGolden(t *testing.T) {
 		{"ok", renderReindex(retrieval.Change{
 			DocsAdded: []string{"005_new.txt"}, DocsChanged: []string{"001_596a886637f5ae04.txt"},
 			PassagesAdded: 12, PassagesRemoved: 3, Documents: 6, Passages: 321,
-			Skipped: []corpus.Skipped{{Path: "notes.pdf", Reason: "other extension"}, {Path: "big.txt", Reason: "larger than 20 MiB"}},
-			Took:    1234 * time.Millisecond,
+			Skipped:  []corpus.Skipped{{Path: "notes.pdf", Reason: "other extension"}, {Path: "big.txt", Reason: "larger than 20 MiB"}},
+			Warnings: []corpus.Skipped{{Path: "latin1.txt", Reason: "invalid UTF-8 replaced with U+FFFD"}},
+			Took:     1234 * time.Millisecond,
 		})},
 		{"many_skipped", renderReindex(retrieval.Change{Documents: 5, Passages: 300, Skipped: skipped, Took: 80 * time.Millisecond})},
 		{"failed", renderReindexFailed(errors.New("load corpus /data/corpus: open /data/corpus: no such file or directory"))},

@@ -40,6 +40,9 @@ type Change struct {
 	Documents, Passages int
 	// Skipped lists the files the corpus load skipped, with reasons.
 	Skipped []corpus.Skipped
+	// Warnings lists the files loaded with a repair (such as invalid
+	// UTF-8 replaced), with what was done.
+	Warnings []corpus.Skipped
 	// Took is the wall time of the build and switch.
 	Took time.Duration
 }
@@ -285,6 +288,7 @@ func (s *Store) Rebuild(ctx context.Context, c *corpus.Corpus) (Change, error) {
 
 	ch := diff(old.ix, ix)
 	ch.Skipped = c.Skipped
+	ch.Warnings = c.Warnings
 	old.release()
 	select {
 	case <-old.done:

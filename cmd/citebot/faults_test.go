@@ -198,7 +198,7 @@ func TestReindexFaults(t *testing.T) {
 		took := time.Since(start)
 		t.Logf("report:\n%s", report)
 		wants := []string{"Re-index finished", "binary.txt", "binary file", "huge.txt", "too large", "latin1.txt",
-			"dangling.txt", "unreadable"}
+			"dangling.txt", "unreadable", "Repaired 1 file"}
 		if unreadable {
 			wants = append(wants, "secret.txt", "unreadable")
 		} else {
