@@ -15,6 +15,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/standard"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
@@ -34,6 +35,7 @@ const (
 	passagesFile = "passages.json"
 	termsFile    = "terms.json"
 	metaFile     = "meta.json"
+	synonymsFile = "synonyms.json" // the corpus's synonym groups
 )
 
 // Bleve field names.
@@ -48,6 +50,12 @@ const (
 // fewer segments, which makes both the build and searches faster. Tests
 // change it to check that rankings do not depend on it.
 var batchSize = 2000
+
+// maxPrefill is the largest index whose passage analyses a build hands to
+// the new [Index], so that its first searches need not analyse their
+// candidates. Above it they would hold too much memory for too little
+// gain: 100k passages take about 700 MB while building.
+const maxPrefill = 20_000
 
 // meta describes a built index. It is written last, so a folder without it
 // is an unfinished build.
@@ -88,17 +96,24 @@ type bleveDoc struct {
 	Source  string `json:"source"`
 }
 
-func newMapping() mapping.IndexMapping {
+// newMapping is the index mapping for ranking r: English analysis and
+// BM25, or for [RankingBleveDefault] Bleve's standard analyzer and TF-IDF.
+func newMapping(r Ranking) mapping.IndexMapping {
+	textAnalyzer := en.AnalyzerName
 	im := bleve.NewIndexMapping()
 	im.ScoringModel = index.BM25Scoring
-	im.DefaultAnalyzer = en.AnalyzerName
+	if r == RankingBleveDefault {
+		textAnalyzer = standard.Name
+		im.ScoringModel = index.TFIDFScoring
+	}
+	im.DefaultAnalyzer = textAnalyzer
 	im.StoreDynamic = false
 	im.IndexDynamic = false
 	im.DocValuesDynamic = false
 
 	textField := func() *mapping.FieldMapping {
 		f := bleve.NewTextFieldMapping()
-		f.Analyzer = en.AnalyzerName
+		f.Analyzer = textAnalyzer
 		f.Store = false
 		f.IncludeInAll = false
 		f.IncludeTermVectors = false
@@ -160,7 +175,7 @@ func build(ctx context.Context, dir string, c *corpus.Corpus, opts Options) (tok
 	}
 	total := len(pj.Passages)
 
-	bi, err := bleve.NewUsing(filepath.Join(dir, bleveDir), newMapping(), scorch.Name, scorch.Name, nil)
+	bi, err := bleve.NewUsing(filepath.Join(dir, bleveDir), newMapping(opts.Ranking), scorch.Name, scorch.Name, nil)
 	if err != nil {
 		return nil, fmt.Errorf("build index %s: %w", dir, err)
 	}
@@ -174,54 +189,46 @@ func build(ctx context.Context, dir string, c *corpus.Corpus, opts Options) (tok
 	if opts.Progress != nil {
 		opts.Progress(0, total)
 	}
-	tokens := map[string]int64{}
-	df := map[string]int{}
-	seen := map[string]bool{}
-	for lo := 0; lo < total; lo += batchSize {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("build index %s: %w", dir, err)
-		}
-		hi := min(lo+batchSize, total)
-		b := bi.NewBatch()
-		for i := lo; i < hi; i++ {
-			p := &pj.Passages[i]
-			ts := an.analyze(p.Text)
-			toks = append(toks, ts)
-			tokens[fieldText] += int64(len(ts))
-			clear(seen)
-			for _, t := range ts {
-				if !seen[t.term] {
-					seen[t.term] = true
-					df[t.term]++
-				}
-			}
-			tokens[fieldTitle] += int64(len(an.an.Analyze([]byte(p.Title))))
-			tokens[fieldSection] += int64(len(an.an.Analyze([]byte(p.Section))))
-			if err := b.Index(docID(i), bleveDoc{Text: p.Text, Title: p.Title, Section: p.Section, Source: p.Source}); err != nil {
-				return nil, fmt.Errorf("build index %s: passage %d of %s: %w", dir, p.Seq, p.Source, err)
-			}
-		}
-		if err := bi.Batch(b); err != nil {
-			return nil, fmt.Errorf("build index %s: %w", dir, err)
-		}
-		if opts.Progress != nil {
-			opts.Progress(hi, total)
-		}
-		lg.Debug("indexed batch", "done", hi, "total", total)
+	if total <= maxPrefill {
+		toks = make([][]token, total)
 	}
+	st, err := newPreparer(an, bi.Mapping()).indexAll(ctx, bi, pj.Passages, toks, func(done, total int) {
+		if opts.Progress != nil {
+			opts.Progress(done, total)
+		}
+		lg.Debug("indexed batch", "done", done, "total", total)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("build index %s: %w", dir, err)
+	}
+	tokens, df := st.tokens, st.df
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("build index %s: %w", dir, err)
 	}
 	// Merge into one segment: fewer segments make searches faster.
+	var live map[string]bool
 	if adv, aerr := bi.Advanced(); aerr == nil {
 		if s, ok := adv.(*scorch.Scorch); ok {
 			if err := s.ForceMerge(ctx, nil); err != nil {
 				return nil, fmt.Errorf("build index %s: merge: %w", dir, err)
 			}
+			// ForceMerge returns once the merged segment serves, which
+			// may be before it is on disk: closing then would leave the
+			// segments from before the merge as the index.
+			known, err := waitPersisted(ctx, bi)
+			if err != nil {
+				return nil, fmt.Errorf("build index %s: merge: %w", dir, err)
+			}
+			if known {
+				live = liveFiles(s)
+			}
 		}
 	}
 	closed = true
 	if err := bi.Close(); err != nil {
+		return nil, fmt.Errorf("build index %s: %w", dir, err)
+	}
+	if err := removeDead(live); err != nil {
 		return nil, fmt.Errorf("build index %s: %w", dir, err)
 	}
 	if err := ctx.Err(); err != nil {
@@ -232,6 +239,9 @@ func build(ctx context.Context, dir string, c *corpus.Corpus, opts Options) (tok
 		return nil, fmt.Errorf("build index %s: %w", dir, err)
 	}
 	if err := writeJSON(filepath.Join(dir, termsFile), df); err != nil {
+		return nil, fmt.Errorf("build index %s: %w", dir, err)
+	}
+	if err := writeJSON(filepath.Join(dir, synonymsFile), c.Synonyms); err != nil {
 		return nil, fmt.Errorf("build index %s: %w", dir, err)
 	}
 	m := meta{
@@ -251,6 +261,79 @@ func build(ctx context.Context, dir string, c *corpus.Corpus, opts Options) (tok
 	}
 	lg.Info("built index", "dir", dir, "documents", m.Documents, "passages", m.Passages, "took_ms", m.BuildMS)
 	return toks, nil
+}
+
+// waitPersisted waits until Bleve's background work is done: the current
+// snapshot merged as planned and on disk. known is false when Bleve does
+// not say.
+func waitPersisted(ctx context.Context, bi bleve.Index) (known bool, err error) {
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		st, _ := bi.StatsMap()["index"].(map[string]any)
+		active, ok := st["index_bgthreads_active"].(bool)
+		if !ok {
+			return false, nil
+		}
+		if !active {
+			return true, nil
+		}
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+// liveFiles returns the segment files of s's current snapshot, by
+// folder, or nil when it cannot tell.
+func liveFiles(s *scorch.Scorch) map[string]bool {
+	r, err := s.Reader()
+	if err != nil {
+		return nil
+	}
+	defer r.Close()
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return nil
+	}
+	live := map[string]bool{}
+	for _, ss := range snap.Segments() {
+		ps, ok := ss.Segment().(interface{ Path() string })
+		if !ok {
+			return nil // a segment only in memory: nothing is dead
+		}
+		live[filepath.Clean(ps.Path())] = true
+	}
+	return live
+}
+
+// removeDead removes the segment files (*.zap) that sit beside the live
+// ones but are not live. Scorch deletes the segments that a merge replaced
+// in the background, and a build closes its index too soon for that; its
+// index folders are only opened read-only after, which never deletes them.
+// Left there, they would double the index's size on disk.
+func removeDead(live map[string]bool) error {
+	dirs := map[string]bool{}
+	for p := range live {
+		dirs[filepath.Dir(p)] = true
+	}
+	for d := range dirs {
+		entries, err := os.ReadDir(d)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			p := filepath.Join(d, e.Name())
+			if filepath.Ext(p) == ".zap" && !live[p] {
+				if err := os.Remove(p); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // prepareDir makes sure dir exists and is empty; created reports whether

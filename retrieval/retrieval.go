@@ -21,7 +21,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -93,6 +95,16 @@ type Options struct {
 	// Progress, if set, is called during a build with passages indexed so far
 	// and the total.
 	Progress func(done, total int)
+	// Ranking selects the ranking; the zero value is [RankingCitebot].
+	// The baselines need an index built with the same Ranking, so give
+	// [Build] and [Open] the same value.
+	Ranking Ranking
+	// Synonyms are groups of names for the same thing (see
+	// [corpus.ParseSynonyms]); a question naming one also matches the
+	// others. They add to the corpus's own [corpus.Corpus.Synonyms], which
+	// [Build] keeps in the index folder. Used by searches, so [Open] must
+	// get them too. Nil means none beyond the corpus's.
+	Synonyms [][]string
 }
 
 const defaultMaxQuestion = 500
@@ -128,7 +140,9 @@ type Index struct {
 	wordsOnce sync.Once
 	words     *wordList
 
-	params rankParams
+	params  rankParams
+	syn     synonyms
+	ranking Ranking
 
 	closed atomic.Bool
 }
@@ -147,14 +161,25 @@ func Build(ctx context.Context, dir string, c *corpus.Corpus, opts Options) (*In
 	// The build analysed every passage already: keep that, so the first
 	// searches need not.
 	for i, ts := range toks {
-		ix.infos[i].Store(ix.makeInfo(ix.passages[i].Text, ts))
+		ix.infos[i].Store(ix.makeInfo(ix.passages[i], ts))
 	}
 	return ix, nil
 }
 
 // Open opens an index that [Build] wrote to dir.
 func Open(dir string, opts Options) (*Index, error) {
-	return open(dir, opts)
+	ix, err := open(dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	var groups [][]string
+	if err := readJSON(filepath.Join(dir, synonymsFile), &groups); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		ix.Close()
+		return nil, fmt.Errorf("open index %s: %w", dir, err)
+	}
+	ix.loadSynonyms(append(groups, opts.Synonyms...))
+	ix.ranking = opts.Ranking
+	return ix, nil
 }
 
 // Search ranks the passages for question. The question is plain text: no
@@ -166,7 +191,13 @@ func (ix *Index) Search(ctx context.Context, question string, opts SearchOptions
 		return Result{}, ErrClosed
 	}
 	start := time.Now()
-	res, err := ix.search(ctx, question, opts)
+	var res Result
+	var err error
+	if ix.ranking == RankingCitebot {
+		res, err = ix.search(ctx, question, opts)
+	} else {
+		res, err = ix.searchBaseline(ctx, question, opts)
+	}
 	if err != nil {
 		if ix.closed.Load() {
 			return Result{}, ErrClosed

@@ -57,6 +57,7 @@ func loadSeedOptional(tb testing.TB, path string) []seedQuestion {
 	return qs
 }
 
+// buildDefault builds the default corpus (its synonyms come with it).
 func buildDefault(tb testing.TB) *Index {
 	tb.Helper()
 	c, err := corpus.Load(corpus.Default(), corpus.Options{})

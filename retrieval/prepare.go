@@ -1,0 +1,256 @@
+package retrieval
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/document"
+	"github.com/blevesearch/bleve/v2/mapping"
+
+	"github.com/citebot/citebot/corpus"
+)
+
+// prepared is one passage made ready for the index.
+type prepared struct {
+	// toks are the tokens of the passage's text, as the ranking reads them.
+	toks []token
+	// doc is the Bleve document.
+	doc *document.Document
+	// titleLen and sectionLen are the token counts of the title and
+	// section fields.
+	titleLen, sectionLen int
+}
+
+// preparer analyses passages for a build, in parallel. The ranking needs
+// each passage's tokens, and Bleve needs them too; where the mapping
+// analyses a field with the analyzer the ranking uses, Bleve is handed
+// those tokens instead of analysing the text a second time. The index is
+// then the same as if Bleve had analysed it.
+type preparer struct {
+	an analyzer
+	im mapping.IndexMapping
+	// reuse holds the fields whose mapping analyzer is the ranking's.
+	reuse map[string]bool
+}
+
+func newPreparer(an analyzer, im mapping.IndexMapping) *preparer {
+	p := &preparer{an: an, im: im, reuse: map[string]bool{}}
+	for _, f := range []string{fieldText, fieldTitle, fieldSection} {
+		p.reuse[f] = im.AnalyzerNameForPath(f) == en.AnalyzerName
+	}
+	return p
+}
+
+// minSplit is the smallest batch that indexAll makes to share a small
+// corpus between goroutines: below it, merging the segments costs more
+// than building them in parallel saves.
+const minSplit = 500
+
+// batchStats are what a build learns from the passages while indexing
+// them.
+type batchStats struct {
+	// tokens is the number of tokens of each field.
+	tokens map[string]int64
+	// df is the number of passages that hold each term of the text.
+	df map[string]int
+}
+
+func (s *batchStats) add(o batchStats) {
+	for f, n := range o.tokens {
+		s.tokens[f] += n
+	}
+	for t, n := range o.df {
+		s.df[t] += n
+	}
+}
+
+// indexAll indexes ps into bi in batches of at most [batchSize] passages
+// (the passage ps[i] as docID(i)). GOMAXPROCS goroutines each take the next
+// batch, analyse it and hand it to Bleve, so that Bleve builds segments in
+// parallel too; a corpus of fewer than GOMAXPROCS full batches is split
+// evenly between them, in batches of at least [minSplit] passages. When
+// toks is not nil, toks[i] receives the tokens of ps[i]. progress, if not
+// nil, is called after each batch with the passages done so far; calls do
+// not overlap.
+func (p *preparer) indexAll(ctx context.Context, bi bleve.Index, ps []corpus.Passage, toks [][]token, progress func(done, total int)) (batchStats, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		next  atomic.Int64 // first passage of the next batch
+		mu    sync.Mutex   // guards the rest
+		st    = batchStats{tokens: map[string]int64{}, df: map[string]int{}}
+		done  int
+		first error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		if first == nil {
+			first = err
+		}
+		mu.Unlock()
+		cancel()
+	}
+	workers := runtime.GOMAXPROCS(0)
+	size := max(min(batchSize, max((len(ps)+workers-1)/workers, minSplit)), 1)
+	var wg sync.WaitGroup
+	for range min(workers, (len(ps)+size-1)/size) {
+		wg.Go(func() {
+			for {
+				lo := int(next.Add(int64(size))) - size
+				if lo >= len(ps) || ctx.Err() != nil {
+					return
+				}
+				hi := min(lo+size, len(ps))
+				bst, err := p.indexBatch(ctx, bi, ps[lo:hi], lo, toks)
+				if err != nil {
+					fail(err)
+					return
+				}
+				mu.Lock()
+				st.add(bst)
+				done += hi - lo
+				if progress != nil {
+					progress(done, len(ps))
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if first != nil {
+		return batchStats{}, first
+	}
+	return st, nil
+}
+
+// indexBatch analyses ps, the passages from number first on, and indexes
+// them as one Bleve batch.
+func (p *preparer) indexBatch(ctx context.Context, bi bleve.Index, ps []corpus.Passage, first int, toks [][]token) (batchStats, error) {
+	st := batchStats{tokens: map[string]int64{}, df: map[string]int{}}
+	cache := map[string]fieldTokens{} // titles and sections repeat
+	seen := map[string]bool{}
+	b := bi.NewBatch()
+	var out prepared
+	for k := range ps {
+		if k%256 == 0 && ctx.Err() != nil {
+			return batchStats{}, ctx.Err()
+		}
+		if err := p.prepare(&ps[k], docID(first+k), cache, &out); err != nil {
+			return batchStats{}, fmt.Errorf("passage %d of %s: %w", ps[k].Seq, ps[k].Source, err)
+		}
+		if err := b.IndexAdvanced(out.doc); err != nil {
+			return batchStats{}, fmt.Errorf("passage %d of %s: %w", ps[k].Seq, ps[k].Source, err)
+		}
+		st.tokens[fieldText] += int64(len(out.toks))
+		st.tokens[fieldTitle] += int64(out.titleLen)
+		st.tokens[fieldSection] += int64(out.sectionLen)
+		clear(seen)
+		for _, t := range out.toks {
+			if !seen[t.term] {
+				seen[t.term] = true
+				st.df[t.term]++
+			}
+		}
+		if toks != nil {
+			toks[first+k] = out.toks
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return batchStats{}, err
+	}
+	if err := bi.Batch(b); err != nil {
+		return batchStats{}, err
+	}
+	return st, nil
+}
+
+// fieldTokens is the analysis of a short field value.
+type fieldTokens struct {
+	n  int
+	ts analysis.TokenStream
+}
+
+// maxFieldCache bounds the analyses of titles and sections a worker keeps.
+const maxFieldCache = 1024
+
+// prepare analyses passage ps, whose document ID is id, into out. cache
+// holds the analyses of titles and sections.
+func (p *preparer) prepare(ps *corpus.Passage, id string, cache map[string]fieldTokens, out *prepared) error {
+	out.toks = p.an.analyze(ps.Text)
+	field := func(name, value string) fieldTokens {
+		if ft, ok := cache[name+"\x00"+value]; ok {
+			return ft
+		}
+		toks := p.an.analyze(value)
+		ft := fieldTokens{n: len(toks), ts: tokenStream(toks)}
+		if len(cache) >= maxFieldCache {
+			clear(cache)
+		}
+		cache[name+"\x00"+value] = ft
+		return ft
+	}
+	title, section := field(fieldTitle, ps.Title), field(fieldSection, ps.Section)
+	out.titleLen, out.sectionLen = title.n, section.n
+
+	doc := document.NewDocument(id)
+	if err := p.im.MapDocument(doc, bleveDoc{Text: ps.Text, Title: ps.Title, Section: ps.Section, Source: ps.Source}); err != nil {
+		return err
+	}
+	for k, f := range doc.Fields {
+		tf, ok := f.(*document.TextField)
+		if !ok || !p.reuse[tf.Name()] {
+			continue
+		}
+		var ts analysis.TokenStream
+		switch tf.Name() {
+		case fieldText:
+			ts = tokenStream(out.toks)
+		case fieldTitle:
+			ts = title.ts
+		case fieldSection:
+			ts = section.ts
+		default:
+			continue
+		}
+		doc.Fields[k] = document.NewTextFieldCustom(tf.Name(), tf.ArrayPositions(), tf.Value(), tf.Options(), analyzed(ts))
+	}
+	out.doc = doc
+	return nil
+}
+
+// analyzed is an analyzer that returns tokens analysed beforehand. Bleve
+// only reads them, so one stream may serve several documents.
+type analyzed analysis.TokenStream
+
+func (a analyzed) Analyze([]byte) analysis.TokenStream { return analysis.TokenStream(a) }
+
+// tokenStream turns tokens back into the Bleve tokens they came from (the
+// type of token, which indexing does not read, aside).
+func tokenStream(toks []token) analysis.TokenStream {
+	if len(toks) == 0 {
+		return analysis.TokenStream{}
+	}
+	n := 0
+	for _, t := range toks {
+		n += len(t.term)
+	}
+	buf := make([]byte, 0, n)
+	slab := make([]analysis.Token, len(toks))
+	ts := make(analysis.TokenStream, len(toks))
+	for i, t := range toks {
+		s := len(buf)
+		buf = append(buf, t.term...)
+		slab[i] = analysis.Token{
+			Term: buf[s:len(buf):len(buf)], Start: t.start, End: t.end,
+			Position: t.pos, Type: analysis.AlphaNumeric,
+		}
+		ts[i] = &slab[i]
+	}
+	return ts
+}
