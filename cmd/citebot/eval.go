@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/citebot/citebot/corpus"
@@ -23,9 +24,12 @@ type Eval struct {
 	Corpus    source // corpus for Questions
 	K         int    // passages per question; 0 means 5
 	JSON      bool
-	MinHit1   float64 // fail when hit@1 is below (0 means no check)
-	MinHit3   float64 // fail when hit@3 is below (0 means no check)
-	Logger    *slog.Logger
+	// Compare also runs plain Bleve (defaults, and en + BM25) on the same
+	// data in the same process and prints the three side by side.
+	Compare bool
+	MinHit1 float64 // fail when hit@1 is below (0 means no check)
+	MinHit3 float64 // fail when hit@3 is below (0 means no check)
+	Logger  *slog.Logger
 }
 
 func runEval(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -37,6 +41,7 @@ func runEval(ctx context.Context, args []string, getenv func(string) string, std
 	corpusDir := fs.String("corpus", "", "corpus `folder` for --questions (default: $CITEBOT_CORPUS_DIR, else the embedded corpus)")
 	fs.IntVar(&e.K, "k", 5, "passages retrieved per question")
 	fs.BoolVar(&e.JSON, "json", false, "print one JSON object instead of text")
+	fs.BoolVar(&e.Compare, "compare", false, "also score plain Bleve (defaults, and en + BM25) and print the three side by side")
 	fs.Float64Var(&e.MinHit1, "min-hit1", 0, "exit 1 when hit@1 is below this fraction")
 	fs.Float64Var(&e.MinHit3, "min-hit3", 0, "exit 1 when hit@3 is below this fraction")
 	fs.Usage = func() {
@@ -82,33 +87,36 @@ func (e *Eval) Run(ctx context.Context, stdout, stderr io.Writer) error {
 	}
 	defer os.RemoveAll(tmp)
 
-	p := newProgress(stderr, "indexing passages")
-	start := time.Now()
-	ix, err := retrieval.Build(ctx, tmp+"/index", c, retrieval.Options{Logger: e.Logger, Progress: p.update})
-	p.done()
-	if err != nil {
-		return fmt.Errorf("build index: %w", err)
+	rankings := []retrieval.Ranking{retrieval.RankingCitebot}
+	if e.Compare {
+		rankings = append(rankings, retrieval.RankingBleveDefault, retrieval.RankingBleveEnBM25)
 	}
-	defer ix.Close()
-	build := time.Since(start)
-
-	search := func(ctx context.Context, q string) (retrieval.Result, error) {
-		return ix.Search(ctx, q, retrieval.SearchOptions{Limit: e.K})
+	var (
+		names   []string
+		reports []*eval.Report
+	)
+	for _, r := range rankings {
+		rep, err := e.score(ctx, filepath.Join(tmp, r.String()), c, qs, r, stderr)
+		if err != nil {
+			return err
+		}
+		names = append(names, r.String())
+		reports = append(reports, rep)
 	}
-	rep, err := eval.Run(ctx, search, qs, eval.RunOptions{K: e.K})
+	switch {
+	case e.Compare && e.JSON:
+		err = eval.WriteCompareJSON(stdout, names, reports)
+	case e.Compare:
+		err = eval.WriteCompare(stdout, names, reports)
+	case e.JSON:
+		err = reports[0].WriteJSON(stdout)
+	default:
+		err = reports[0].WriteText(stdout)
+	}
 	if err != nil {
 		return err
 	}
-	rep.BuildMs = float64(build.Microseconds()) / 1000
-	rep.Passages = len(c.Passages())
-	if e.JSON {
-		err = rep.WriteJSON(stdout)
-	} else {
-		err = rep.WriteText(stdout)
-	}
-	if err != nil {
-		return err
-	}
+	rep := reports[0]
 	if e.MinHit1 > 0 && rep.Hit1 < e.MinHit1 {
 		return fmt.Errorf("eval: hit@1 %.3f is below --min-hit1 %.3f", rep.Hit1, e.MinHit1)
 	}
@@ -116,6 +124,27 @@ func (e *Eval) Run(ctx context.Context, stdout, stderr io.Writer) error {
 		return fmt.Errorf("eval: hit@3 %.3f is below --min-hit3 %.3f", rep.Hit3, e.MinHit3)
 	}
 	return nil
+}
+
+// score builds a fresh index of c with ranking r in dir and asks every
+// question.
+func (e *Eval) score(ctx context.Context, dir string, c *corpus.Corpus, qs []eval.Question, r retrieval.Ranking, stderr io.Writer) (*eval.Report, error) {
+	p := newProgress(stderr, "indexing passages ("+r.String()+")")
+	start := time.Now()
+	ix, err := retrieval.Build(ctx, dir, c, retrieval.Options{Logger: e.Logger, Progress: p.update, Ranking: r})
+	p.done()
+	if err != nil {
+		return nil, fmt.Errorf("build index (%s): %w", r, err)
+	}
+	defer ix.Close()
+	build := time.Since(start)
+	rep, err := eval.Run(ctx, eval.ForIndex(ix, e.K), qs, eval.RunOptions{K: e.K})
+	if err != nil {
+		return nil, err
+	}
+	rep.BuildMs = float64(build.Microseconds()) / 1000
+	rep.Passages = ix.Len()
+	return rep, nil
 }
 
 // load returns the documents and the questions to ask.

@@ -171,3 +171,30 @@ func TestEvalFailsBelowThreshold(t *testing.T) {
 		t.Errorf("eval printed %q, want a report with hit@1", out)
 	}
 }
+
+func TestEvalCompareShowsThreeSystems(t *testing.T) {
+	questions := filepath.Join(sharedDir, "eval", "seed-dev.jsonl")
+	if _, err := os.Stat(questions); err != nil {
+		t.Skipf("no evaluation data: %v", err)
+	}
+	out, stderr, err := runCmd(t, nil, "eval", "--questions", questions, "--compare", "--json")
+	if err != nil {
+		t.Fatalf("eval --compare: %v\n%s", err, stderr)
+	}
+	var got struct {
+		Systems []struct {
+			Name string  `json:"name"`
+			Hit1 float64 `json:"hit1"`
+		} `json:"systems"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("eval --compare --json printed %q: %v", out, err)
+	}
+	var names []string
+	for _, s := range got.Systems {
+		names = append(names, s.Name)
+	}
+	if strings.Join(names, ",") != "citebot,bleve-default,bleve-en-bm25" {
+		t.Errorf("got systems %v, want citebot, bleve-default, bleve-en-bm25", names)
+	}
+}
