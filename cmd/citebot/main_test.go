@@ -198,3 +198,21 @@ func TestEvalCompareShowsThreeSystems(t *testing.T) {
 		t.Errorf("got systems %v, want citebot, bleve-default, bleve-en-bm25", names)
 	}
 }
+
+func TestProgressOnTerminalOnly(t *testing.T) {
+	var buf bytes.Buffer
+	p := &progress{w: &buf, label: "indexing", tty: true}
+	p.update(1, 2)
+	p.update(2, 2)
+	p.done()
+	if got := buf.String(); !strings.HasSuffix(got, "\rindexing 2/2 (100%)\n") || strings.Count(got, "\n") != 1 {
+		t.Errorf("got %q, want one line ending in the final count and a single newline", got)
+	}
+	buf.Reset()
+	p = newProgress(&buf, "indexing") // not a terminal
+	p.update(1, 1)
+	p.done()
+	if buf.Len() != 0 {
+		t.Errorf("got %q on a non-terminal, want nothing", buf.String())
+	}
+}

@@ -67,6 +67,11 @@ func (p *progress) update(done, total int) {
 		fmt.Fprintf(p.w, "\r%s %d/%d (%d%%)", p.label, done, total, done*100/total)
 		p.printed = true
 	}
+	if done == total {
+		// End the line now: what is logged next starts on its own line.
+		fmt.Fprintln(p.w)
+		p.printed = false
+	}
 }
 
 func (p *progress) done() {
