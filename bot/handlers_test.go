@@ -3,11 +3,13 @@ package bot
 import (
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -281,6 +283,64 @@ func TestRewriteTransport(t *testing.T) {
 		t.Errorf("got path %q, want /direct", gotPath)
 	}
 	c.CloseIdleConnections()
+}
+
+// TestRewriteTransportKeepsConnections checks that the bot's own client
+// for a plain-HTTP API base keeps its connections between bursts: after
+// 10 requests at once, the next 10 at once dial nothing new (net/http
+// keeps only 2 idle connections per host by default).
+func TestRewriteTransportKeepsConnections(t *testing.T) {
+	const n = 10
+	var mu sync.Mutex
+	conns := 0
+	arrived := make(chan struct{}, n)
+	release := make(chan struct{})
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		<-release
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			mu.Lock()
+			conns++
+			mu.Unlock()
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	c, err := restClient(nil, srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseIdleConnections()
+	burst := func() {
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(func() {
+				resp, err := c.Get("https://discord.com/api/v9/users/@me")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				resp.Body.Close()
+			})
+		}
+		for range n { // all n in flight at once: n connections
+			<-arrived
+		}
+		for range n {
+			release <- struct{}{}
+		}
+		wg.Wait()
+	}
+	burst()
+	burst()
+	mu.Lock()
+	defer mu.Unlock()
+	if conns != n {
+		t.Errorf("got %d connections for two bursts of %d requests, want %d (the second reusing the first's)", conns, n, n)
+	}
 }
 
 func TestGatewayFatal(t *testing.T) {

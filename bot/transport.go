@@ -11,6 +11,10 @@ import (
 // restTimeout bounds one REST request when the bot makes its own client.
 const restTimeout = 20 * time.Second
 
+// maxIdleConns is how many idle connections to the API base the bot's own
+// transport keeps (net/http's default is 2 per host).
+const maxIdleConns = 64
+
 // rewriteTransport sends every request for https://discord.com to base
 // instead, keeping the path and query. Other requests pass unchanged.
 type rewriteTransport struct {
@@ -54,7 +58,13 @@ func restClient(client *http.Client, apiBase string) (*http.Client, error) {
 	}
 	next := c.Transport
 	if next == nil {
-		next = http.DefaultTransport.(*http.Transport).Clone()
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		// A plain-HTTP API base (a proxy, the fake) speaks HTTP/1.1: one
+		// request per connection at a time. With the default 2 idle
+		// connections per host, a burst of answers dials a connection for
+		// nearly every callback and closes it again.
+		t.MaxIdleConnsPerHost = maxIdleConns
+		next = t
 	}
 	c.Transport = &rewriteTransport{base: u, next: next}
 	return c, nil
