@@ -172,7 +172,7 @@ func New(cfg Config, s Searcher, reindex Reindexer) (*Bot, error) {
 		return nil, errors.New("bot config Token: empty; the bot needs a Discord bot token")
 	case strings.ContainsAny(cfg.Token, " \t\r\n"):
 		return nil, errors.New("bot config Token: contains spaces; copy the token exactly")
-	case cfg.GuildID != "" && !isID(cfg.GuildID):
+	case cfg.GuildID != "" && !ValidID(cfg.GuildID):
 		return nil, fmt.Errorf("bot config GuildID: %q is not a Discord ID (digits only)", cfg.GuildID)
 	case cfg.Burst < 0:
 		return nil, fmt.Errorf("bot config Burst: %d is negative", cfg.Burst)
@@ -184,7 +184,7 @@ func New(cfg Config, s Searcher, reindex Reindexer) (*Bot, error) {
 	admins := make(map[string]bool)
 	for _, id := range cfg.AdminIDs {
 		id = strings.TrimSpace(id)
-		if !isID(id) {
+		if !ValidID(id) {
 			return nil, fmt.Errorf("bot config AdminIDs: %q is not a Discord user ID (digits only)", id)
 		}
 		admins[id] = true
@@ -223,7 +223,9 @@ func New(cfg Config, s Searcher, reindex Reindexer) (*Bot, error) {
 	}, nil
 }
 
-func isID(s string) bool {
+// ValidID reports whether s looks like a Discord ID (a snowflake): one to
+// twenty decimal digits.
+func ValidID(s string) bool {
 	if s == "" || len(s) > 20 {
 		return false
 	}

@@ -112,7 +112,7 @@ func botConfig(getenv func(string) string, logger *slog.Logger) (bot.Config, err
 		Logger:  logger,
 	}
 	cfg.Token = strings.TrimPrefix(cfg.Token, "Bot ")
-	if cfg.GuildID != "" && !isSnowflake(cfg.GuildID) {
+	if cfg.GuildID != "" && !bot.ValidID(cfg.GuildID) {
 		return cfg, fmt.Errorf("DISCORD_GUILD_ID: %q is not a Discord ID (digits only)", cfg.GuildID)
 	}
 	for _, id := range strings.Split(getenv("CITEBOT_ADMIN_IDS"), ",") {
@@ -120,7 +120,7 @@ func botConfig(getenv func(string) string, logger *slog.Logger) (bot.Config, err
 		if id == "" {
 			continue
 		}
-		if !isSnowflake(id) {
+		if !bot.ValidID(id) {
 			return cfg, fmt.Errorf("CITEBOT_ADMIN_IDS: %q is not a Discord user ID (digits only)", id)
 		}
 		cfg.AdminIDs = append(cfg.AdminIDs, id)
@@ -154,18 +154,6 @@ func intSetting(getenv func(string) string, name string, lo, hi int) (int, error
 		return 0, fmt.Errorf("%s: %q is not a whole number from %d to %d", name, v, lo, hi)
 	}
 	return n, nil
-}
-
-func isSnowflake(s string) bool {
-	if s == "" || len(s) > 20 {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // newLogger builds the program's logger from CITEBOT_LOG_LEVEL (debug, info,
