@@ -1,6 +1,7 @@
 package retrieval
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,7 +11,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -27,13 +27,16 @@ import (
 
 // formatVersion changes whenever the layout of an index folder or the
 // analysis changes; an index of another version is rebuilt.
-const formatVersion = 1
+//
+// Version 2 added wordsFile.
+const formatVersion = 2
 
 // Files inside an index folder.
 const (
 	bleveDir     = "bleve"
 	passagesFile = "passages.json"
 	termsFile    = "terms.json"
+	wordsFile    = "words.json" // the text's words and their counts, for spelling correction
 	metaFile     = "meta.json"
 	synonymsFile = "synonyms.json" // the corpus's synonym groups
 )
@@ -201,7 +204,7 @@ func build(ctx context.Context, dir string, c *corpus.Corpus, opts Options) (tok
 	if err != nil {
 		return nil, fmt.Errorf("build index %s: %w", dir, err)
 	}
-	tokens, df := st.tokens, st.df
+	tokens, df, words := st.tokens, st.df, st.words
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("build index %s: %w", dir, err)
 	}
@@ -239,6 +242,9 @@ func build(ctx context.Context, dir string, c *corpus.Corpus, opts Options) (tok
 		return nil, fmt.Errorf("build index %s: %w", dir, err)
 	}
 	if err := writeJSON(filepath.Join(dir, termsFile), df); err != nil {
+		return nil, fmt.Errorf("build index %s: %w", dir, err)
+	}
+	if err := writeJSON(filepath.Join(dir, wordsFile), words); err != nil {
 		return nil, fmt.Errorf("build index %s: %w", dir, err)
 	}
 	if err := writeJSON(filepath.Join(dir, synonymsFile), c.Synonyms); err != nil {
@@ -395,6 +401,100 @@ func readJSON(path string, v any) error {
 	return nil
 }
 
+// readPassages reads a passages file, decoding the passages one at a time
+// rather than reading the file whole: it is most of an index's memory,
+// and holding the file beside the passages would nearly double the peak.
+// The passages' source, title, section, date and URL, which repeat across
+// a document's passages, share one copy. n is the expected passage count
+// (a capacity hint).
+func readPassages(path string, n int) (passagesJSON, error) {
+	var pj passagesJSON
+	f, err := os.Open(path)
+	if err != nil {
+		return pj, err
+	}
+	defer f.Close()
+	dec := json.NewDecoder(bufio.NewReaderSize(f, 1<<16))
+	fail := func(err error) (passagesJSON, error) {
+		return passagesJSON{}, fmt.Errorf("read %s: %w", path, err)
+	}
+	if err := expectDelim(dec, '{'); err != nil {
+		return fail(err)
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return fail(err)
+		}
+		switch tok {
+		case "documents":
+			if err := dec.Decode(&pj.Documents); err != nil {
+				return fail(err)
+			}
+		case "passages":
+			tok, err := dec.Token()
+			if err != nil {
+				return fail(err)
+			}
+			if tok == nil {
+				continue // null: no passages
+			}
+			if tok != json.Delim('[') {
+				return fail(fmt.Errorf("passages: got %v, want [", tok))
+			}
+			pj.Passages = make([]corpus.Passage, 0, max(n, 0))
+			in := interner{}
+			for dec.More() {
+				var p corpus.Passage
+				if err := dec.Decode(&p); err != nil {
+					return fail(err)
+				}
+				p.Source, p.Title, p.Section = in.get(p.Source), in.get(p.Title), in.get(p.Section)
+				p.Date, p.URL = in.get(p.Date), in.get(p.URL)
+				pj.Passages = append(pj.Passages, p)
+			}
+			if err := expectDelim(dec, ']'); err != nil {
+				return fail(err)
+			}
+		default:
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	if err := expectDelim(dec, '}'); err != nil {
+		return fail(err)
+	}
+	return pj, nil
+}
+
+func expectDelim(dec *json.Decoder, d json.Delim) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if tok != d {
+		return fmt.Errorf("got %v, want %v", tok, d)
+	}
+	return nil
+}
+
+// interner hands out one copy of each string it is given. It keeps only
+// the strings of the last few documents: passages come in document order.
+type interner map[string]string
+
+func (in interner) get(s string) string {
+	if v, ok := in[s]; ok {
+		return v
+	}
+	if len(in) >= 4096 {
+		clear(in)
+	}
+	in[s] = s
+	return s
+}
+
 // readMeta reads and checks the meta file of an index folder.
 func readMeta(dir string) (meta, error) {
 	var m meta
@@ -412,8 +512,8 @@ func open(dir string, opts Options) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open index %s: %w", dir, err)
 	}
-	var pj passagesJSON
-	if err := readJSON(filepath.Join(dir, passagesFile), &pj); err != nil {
+	pj, err := readPassages(filepath.Join(dir, passagesFile), m.Passages)
+	if err != nil {
 		return nil, fmt.Errorf("open index %s: %w", dir, err)
 	}
 	if len(pj.Passages) != m.Passages || len(pj.Documents) != m.Documents {
@@ -437,7 +537,7 @@ func open(dir string, opts Options) (*Index, error) {
 		meta:     m,
 		passages: pj.Passages,
 		docs:     pj.Documents,
-		infos:    make([]atomic.Pointer[pinfo], len(pj.Passages)),
+		infos:    newInfoCache(len(pj.Passages), infoBudget),
 		params:   defaultParams,
 	}
 	if ix.maxQ <= 0 {

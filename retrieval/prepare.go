@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -59,6 +60,13 @@ type batchStats struct {
 	tokens map[string]int64
 	// df is the number of passages that hold each term of the text.
 	df map[string]int
+	// words counts the text's indexed words, lower-cased and unstemmed,
+	// for spelling correction (see [wordList]).
+	words map[string]int
+}
+
+func newBatchStats() batchStats {
+	return batchStats{tokens: map[string]int64{}, df: map[string]int{}, words: map[string]int{}}
 }
 
 func (s *batchStats) add(o batchStats) {
@@ -67,6 +75,9 @@ func (s *batchStats) add(o batchStats) {
 	}
 	for t, n := range o.df {
 		s.df[t] += n
+	}
+	for w, n := range o.words {
+		s.words[w] += n
 	}
 }
 
@@ -84,7 +95,7 @@ func (p *preparer) indexAll(ctx context.Context, bi bleve.Index, ps []corpus.Pas
 	var (
 		next  atomic.Int64 // first passage of the next batch
 		mu    sync.Mutex   // guards the rest
-		st    = batchStats{tokens: map[string]int64{}, df: map[string]int{}}
+		st    = newBatchStats()
 		done  int
 		first error
 	)
@@ -132,7 +143,7 @@ func (p *preparer) indexAll(ctx context.Context, bi bleve.Index, ps []corpus.Pas
 // indexBatch analyses ps, the passages from number first on, and indexes
 // them as one Bleve batch.
 func (p *preparer) indexBatch(ctx context.Context, bi bleve.Index, ps []corpus.Passage, first int, toks [][]token) (batchStats, error) {
-	st := batchStats{tokens: map[string]int64{}, df: map[string]int{}}
+	st := newBatchStats()
 	cache := map[string]fieldTokens{} // titles and sections repeat
 	seen := map[string]bool{}
 	b := bi.NewBatch()
@@ -151,10 +162,17 @@ func (p *preparer) indexBatch(ctx context.Context, bi bleve.Index, ps []corpus.P
 		st.tokens[fieldTitle] += int64(out.titleLen)
 		st.tokens[fieldSection] += int64(out.sectionLen)
 		clear(seen)
+		text := ps[k].Text
 		for _, t := range out.toks {
 			if !seen[t.term] {
 				seen[t.term] = true
 				st.df[t.term]++
+			}
+			w := strings.ToLower(text[t.start:t.end])
+			if _, ok := st.words[w]; ok {
+				st.words[w]++
+			} else {
+				st.words[strings.Clone(w)] = 1 // not a slice of the text
 			}
 		}
 		if toks != nil {

@@ -34,6 +34,14 @@ type rankParams struct {
 	// sk1 and sb damp fSentNorm by sentence length as BM25's k1 and b
 	// do; avgSent is the sentence length (in tokens) that is not damped.
 	sk1, sb, avgSent float64
+	// candMaxDF, when above 0, leaves out of the candidate query the
+	// terms held by more than that share of the passages, in corpora of
+	// at least candMinPassages passages; the re-scoring still counts
+	// them. The rarest term always stays. candMaxTerms, when above 0,
+	// keeps only that many of the rarest terms in the candidate query.
+	candMaxDF       float64
+	candMinPassages int
+	candMaxTerms    int
 	// title is the Bleve boost of title and section matches (candidate
 	// stage only).
 	title float64
@@ -82,10 +90,19 @@ var defaultParams = rankParams{
 	b:      0.75,
 	weights: features{fBM25: 1, fSent: 0.5, fSentNorm: 0.2, fProx: 0.5, fBigram: 0.5, fCoverage: 0.1,
 		fFirst: 0.2, fSentAns: 0.3, fDocCov: 4},
-	proxDist:          3,
-	sk1:               1.2,
-	sb:                0.75,
-	avgSent:           12,
+	proxDist: 3,
+	sk1:      1.2,
+	sb:       0.75,
+	avgSent:  12,
+	// Measured on the synthetic corpus of 100k passages (SQuAD
+	// questions 200-3200, bench_test.go): p99 9.4 ms without, 6.0 ms
+	// with, hit@1 0.659 against 0.656; 0.05 alone gives 4.6 ms but
+	// hit@1 0.642. Forced on SQuAD (2475 passages), df 0.1 alone moves
+	// one hit@1 up and one hit@5 down; corpora under 50k passages keep
+	// the full query, and their rankings as tuned.
+	candMaxDF:         0.1,
+	candMaxTerms:      6,
+	candMinPassages:   50_000,
 	title:             0,
 	minCoverage:       0.3,
 	nameCoverage:      0.5,
@@ -276,12 +293,11 @@ const (
 )
 
 func (ix *Index) info(ord int) *pinfo {
-	if p := ix.infos[ord].Load(); p != nil {
+	if p := ix.infos.get(ord); p != nil {
 		return p
 	}
 	text := ix.passages[ord].Text
-	p := ix.makeInfo(ix.passages[ord], ix.an.analyze(text))
-	ix.infos[ord].Store(p)
+	p, _ := ix.infos.put(ord, ix.makeInfo(ix.passages[ord], ix.an.analyze(text)))
 	return p
 }
 
@@ -811,10 +827,7 @@ type candidate struct {
 func (ix *Index) candidates(ctx context.Context, q *parsedQuery, source string, want int, p rankParams) ([]candidate, int, error) {
 	bq := bleve.NewBooleanQuery()
 	n := 0
-	for _, t := range q.terms {
-		if t.id == 0 {
-			continue
-		}
+	for _, t := range ix.candTerms(q, p) {
 		n++
 		bq.AddShould(termQuery(t.term, fieldText, 1))
 		if p.title > 0 {
@@ -874,6 +887,39 @@ func (ix *Index) candidates(ctx context.Context, q *parsedQuery, source string, 
 		}
 		size *= 2
 	}
+}
+
+// candTerms returns the query terms that the candidate query asks Bleve
+// for: those the index holds, less the common ones (see
+// [rankParams.candMaxDF]).
+func (ix *Index) candTerms(q *parsedQuery, p rankParams) []qterm {
+	var ts []qterm
+	for _, t := range q.terms {
+		if t.id != 0 {
+			ts = append(ts, t)
+		}
+	}
+	if len(ix.passages) < p.candMinPassages || len(ts) <= 1 {
+		return ts
+	}
+	rare := func(a, b qterm) int {
+		return cmp.Or(cmp.Compare(ix.df[a.id], ix.df[b.id]), cmp.Compare(a.term, b.term))
+	}
+	if p.candMaxDF > 0 {
+		maxDF := uint32(p.candMaxDF * float64(len(ix.passages)))
+		rarest := slices.MinFunc(ts, rare)
+		ts = slices.DeleteFunc(ts, func(t qterm) bool { return ix.df[t.id] > maxDF })
+		if len(ts) == 0 {
+			ts = append(ts, rarest)
+		}
+	}
+	if p.candMaxTerms > 0 && len(ts) > p.candMaxTerms {
+		// Keep the rarest, in the question's order.
+		byDF := slices.SortedStableFunc(slices.Values(ts), rare)
+		cut := byDF[p.candMaxTerms-1]
+		ts = slices.DeleteFunc(ts, func(t qterm) bool { return rare(t, cut) > 0 })
+	}
+	return ts
 }
 
 func termQuery(term, field string, boost float64) query.Query {

@@ -134,8 +134,9 @@ type Index struct {
 	// that its scores do not depend on the segment layout.
 	stats *search.BM25Stats
 
-	// infos caches each passage's analysis, filled on first use.
-	infos []atomic.Pointer[pinfo]
+	// infos caches passages' analyses, filled on first use, up to
+	// [infoBudget] bytes.
+	infos *infoCache
 
 	wordsOnce sync.Once
 	words     *wordList
@@ -158,10 +159,12 @@ func Build(ctx context.Context, dir string, c *corpus.Corpus, opts Options) (*In
 	if err != nil {
 		return nil, err
 	}
-	// The build analysed every passage already: keep that, so the first
-	// searches need not.
+	// The build analysed every passage already: keep what the cache
+	// holds, so the first searches need not.
 	for i, ts := range toks {
-		ix.infos[i].Store(ix.makeInfo(ix.passages[i], ts))
+		if _, ok := ix.infos.put(i, ix.makeInfo(ix.passages[i], ts)); !ok || ix.infos.bytes() >= ix.infos.budget {
+			break
+		}
 	}
 	return ix, nil
 }

@@ -2,6 +2,8 @@ package retrieval
 
 import (
 	"math/bits"
+	"path/filepath"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -29,22 +31,27 @@ func letterMask(w []rune) uint64 {
 	return m
 }
 
-// wordList builds the word list on first use, from the passages'
-// analyses (so it holds no stop words).
+// wordList reads the word list on first use from the index folder, where
+// the build counted the words of the passages' analyses (so it holds no
+// stop words). Without it, nothing is corrected.
 func (ix *Index) wordList() *wordList {
 	ix.wordsOnce.Do(func() {
-		counts := map[string]int{}
-		for ord, p := range ix.passages {
-			for _, sp := range ix.info(ord).spans {
-				counts[strings.ToLower(p.Text[sp[0]:sp[1]])]++
-			}
-		}
 		wl := &wordList{byLen: map[int][]wordCount{}}
-		for w, c := range counts {
-			r := []rune(w)
-			wl.byLen[len(r)] = append(wl.byLen[len(r)], wordCount{word: r, count: c, mask: letterMask(r)})
-		}
 		ix.words = wl
+		var counts map[string]int
+		if err := readJSON(filepath.Join(ix.dir, wordsFile), &counts); err != nil {
+			ix.log.Warn("no spelling correction", "dir", ix.dir, "err", err)
+			return
+		}
+		words := make([]string, 0, len(counts))
+		for w := range counts {
+			words = append(words, w)
+		}
+		slices.Sort(words)
+		for _, w := range words {
+			r := []rune(w)
+			wl.byLen[len(r)] = append(wl.byLen[len(r)], wordCount{word: r, count: counts[w], mask: letterMask(r)})
+		}
 	})
 	return ix.words
 }
