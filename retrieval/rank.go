@@ -365,38 +365,15 @@ type scratch struct {
 	phrases []alt    // alternatives of several terms
 }
 
-// masks returns n zeroed sentence masks from the scratch's buffer.
-func (sc *scratch) masks(n int) []uint64 {
-	if cap(sc.maskBuf)-len(sc.maskBuf) < n {
-		sc.maskBuf = make([]uint64, 0, max(2*cap(sc.maskBuf), n, 1024))
+// carve returns n zeroed elements from the end of *buf, growing it when
+// full. Earlier carves stay valid: a grown buffer is a new array.
+func carve[T any](buf *[]T, n int) []T {
+	if cap(*buf)-len(*buf) < n {
+		*buf = make([]T, 0, max(2*cap(*buf), n, 1024))
 	}
-	l := len(sc.maskBuf)
-	sc.maskBuf = sc.maskBuf[:l+n]
-	b := sc.maskBuf[l : l+n : l+n]
-	clear(b)
-	return b
-}
-
-// kinds returns n zeroed sentence kinds from the scratch's buffer.
-func (sc *scratch) kinds(n int) []uint8 {
-	if cap(sc.kindBuf)-len(sc.kindBuf) < n {
-		sc.kindBuf = make([]uint8, 0, max(2*cap(sc.kindBuf), n, 1024))
-	}
-	l := len(sc.kindBuf)
-	sc.kindBuf = sc.kindBuf[:l+n]
-	b := sc.kindBuf[l : l+n : l+n]
-	clear(b)
-	return b
-}
-
-// lens returns n zeroed sentence lengths from the scratch's buffer.
-func (sc *scratch) lens(n int) []int32 {
-	if cap(sc.lenBuf)-len(sc.lenBuf) < n {
-		sc.lenBuf = make([]int32, 0, max(2*cap(sc.lenBuf), n, 1024))
-	}
-	l := len(sc.lenBuf)
-	sc.lenBuf = sc.lenBuf[:l+n]
-	b := sc.lenBuf[l : l+n : l+n]
+	l := len(*buf)
+	*buf = (*buf)[:l+n]
+	b := (*buf)[l : l+n : l+n]
 	clear(b)
 	return b
 }
@@ -536,9 +513,9 @@ func (ix *Index) matchOne(q *parsedQuery, sc *scratch, m *match, p rankParams) {
 	}
 	m.tf = [maxQueryTerms]int32{}
 	ns := max(len(pi.sents), 1)
-	m.masks = sc.masks(ns)
-	m.slen = sc.lens(ns)
-	m.skind = sc.kinds(ns)
+	m.masks = carve(&sc.maskBuf, ns)
+	m.slen = carve(&sc.lenBuf, ns)
+	m.skind = carve(&sc.kindBuf, ns)
 	m.ntok = len(pi.ids)
 	m.pairHit, m.bigramHit = 0, 0
 	for k, id := range pi.ids {
