@@ -121,6 +121,13 @@ var defaultParams = rankParams{
 	coord:             true,
 }
 
+// titleCoverage weighs the question terms found only in a passage's
+// title or section in its coverage, which decides abstention. 1 (they
+// count as if in the text) turned seed-dev's one false abstain (dev-004,
+// whose question restates the headline) into a hit at 5 and SQuAD's 70
+// into 68, with no unanswerable question answered; 0.5 changed nothing.
+const titleCoverage = 1.0
+
 // abstainDepth is the number of best hits whose coverage decides
 // abstention.
 const abstainDepth = 3
@@ -670,6 +677,7 @@ func (ix *Index) featurize(q *parsedQuery, sc *scratch, ms []match, p rankParams
 				}
 			}
 			f[fTitle] /= q.idfSum
+			m.coverage += titleCoverage * f[fTitle]
 		}
 		if p.weights[fDocCov] != 0 && q.idfSum > 0 {
 			all := docMasks[ix.passages[m.ord].Source]
