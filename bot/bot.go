@@ -135,6 +135,10 @@ type Bot struct {
 	started    atomic.Bool
 	reindexing atomic.Bool
 	closing    atomic.Bool // Run is closing the gateway itself
+	// arrived is when the last question (interaction or message) reached
+	// the bot, in UnixNano: shutdown keeps the gateway open while they
+	// still come in, so that each gets the restarting notice.
+	arrived atomic.Int64
 
 	s *discordgo.Session
 
@@ -317,6 +321,14 @@ func (b *Bot) Run(ctx context.Context) error {
 	return runErr
 }
 
+// noticeGrace bounds how long shutdown waits, after closing the gateway,
+// for replies still being sent (mostly "restarting" notices).
+const noticeGrace = 2 * time.Second
+
+// quietPeriod is how long shutdown waits for no new question to arrive
+// before it closes the gateway.
+const quietPeriod = 100 * time.Millisecond
+
 // shutdown stops taking questions, waits (bounded) for answers in flight,
 // closes the gateway and waits for every goroutine the bot started.
 func (b *Bot) shutdown() {
@@ -331,11 +343,31 @@ func (b *Bot) shutdown() {
 		<-idle
 	}
 	t.Stop()
+	// Questions already on the wire still arrive for a moment: keep
+	// reading (and telling them the bot is restarting) until none has come
+	// for quietPeriod, at most noticeGrace.
+	for deadline := time.Now().Add(noticeGrace); time.Now().Before(deadline); {
+		quiet := time.Since(time.Unix(0, b.arrived.Load()))
+		if quiet >= quietPeriod {
+			break
+		}
+		time.Sleep(quietPeriod - quiet)
+	}
+	// Close the gateway first, so that nothing new arrives, then let the
+	// restarting notices still on their way reach Discord (bounded)
+	// before cancelling what is left: cancelling first dropped them.
 	b.closing.Store(true)
-	tasksIdle := b.tasks.close()
 	if err := b.s.Close(); err != nil {
 		b.log.Warn("close gateway", "err", err)
 	}
+	tasksIdle := b.tasks.close()
+	t = time.NewTimer(noticeGrace)
+	select {
+	case <-tasksIdle:
+	case <-t.C:
+		b.log.Warn("shutdown timeout, cancelling notices in flight", "timeout_ms", noticeGrace.Milliseconds())
+	}
+	t.Stop()
 	b.cancelWork()
 	<-tasksIdle
 	b.client.CloseIdleConnections()

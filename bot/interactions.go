@@ -18,6 +18,7 @@ import (
 // not block.
 func (b *Bot) onInteraction(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
 	start := time.Now()
+	b.arrived.Store(start.UnixNano())
 	if ic == nil || ic.Interaction == nil || !b.tasks.enter() {
 		return
 	}

@@ -19,7 +19,11 @@ func (b *Bot) onMessage(_ *discordgo.Session, mc *discordgo.MessageCreate) {
 	m := mc.Message
 	self, _ := b.ids()
 	question, ok := questionFrom(m, self)
-	if !ok || !b.tasks.enter() {
+	if !ok {
+		return
+	}
+	b.arrived.Store(start.UnixNano())
+	if !b.tasks.enter() {
 		return
 	}
 	go func() {
