@@ -47,11 +47,7 @@ func (r Ranking) String() string {
 // passage order. The best sentence and highlights are chosen as in
 // citebot's ranking, so that hits render the same way.
 func (ix *Index) searchBaseline(ctx context.Context, question string, opts SearchOptions) (Result, error) {
-	limit := opts.Limit
-	if limit <= 0 {
-		limit = 3
-	}
-	offset := max(opts.Offset, 0)
+	limit, offset := opts.Limit, opts.Offset // set by Search
 	var res Result
 	res.Query, res.Truncated = truncate(question, ix.maxQ)
 	mq := query.NewMatchQuery(res.Query)

@@ -699,11 +699,7 @@ func (ix *Index) featurize(q *parsedQuery, sc *scratch, ms []match, p rankParams
 
 func (ix *Index) search(ctx context.Context, question string, opts SearchOptions) (Result, error) {
 	p := ix.params
-	limit := opts.Limit
-	if limit <= 0 {
-		limit = 3
-	}
-	offset := max(opts.Offset, 0)
+	limit, offset := opts.Limit, opts.Offset // set by Search
 	var res Result
 	res.Query, res.Truncated = truncate(question, ix.maxQ)
 

@@ -194,6 +194,10 @@ func (ix *Index) Search(ctx context.Context, question string, opts SearchOptions
 		return Result{}, ErrClosed
 	}
 	start := time.Now()
+	if opts.Limit <= 0 {
+		opts.Limit = 3
+	}
+	opts.Offset = max(opts.Offset, 0)
 	var res Result
 	var err error
 	if ix.ranking == RankingCitebot {
