@@ -648,7 +648,7 @@ func (ix *Index) featurize(q *parsedQuery, sc *scratch, ms []match, p rankParams
 			}
 			f[fSentNorm] = max(f[fSentNorm], sn)
 			f[fSentLocal] = max(f[fSentLocal], loc)
-			if s+1 < len(m.masks) {
+			if s+1 < len(m.masks) && p.weights[fWin2] != 0 {
 				f[fWin2] = max(f[fWin2], sumW(mk|m.masks[s+1], gw))
 			}
 			// The quoted sentence is the one the sentence features
@@ -657,7 +657,7 @@ func (ix *Index) featurize(q *parsedQuery, sc *scratch, ms []match, p rankParams
 				best, bestV = s, sv
 			}
 		}
-		if len(m.masks) == 1 {
+		if len(m.masks) == 1 && p.weights[fWin2] != 0 {
 			f[fWin2] = f[fSent]
 		}
 		for j, pr := range q.pairs {
