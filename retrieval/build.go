@@ -135,15 +135,28 @@ func newMapping(r Ranking) mapping.IndexMapping {
 	dm.AddFieldMappingsAt(fieldTitle, textField())
 	dm.AddFieldMappingsAt(fieldSection, textField())
 	dm.AddFieldMappingsAt(fieldSource, src)
+	// No field goes into Bleve's composite _all field: leaving it
+	// enabled still costs every document a visit of an empty field.
+	dm.AddSubDocumentMapping("_all", bleve.NewDocumentDisabledMapping())
 	im.DefaultMapping = dm
 	return im
 }
 
 func docID(ord int) string { return fmt.Sprintf("%08d", ord) }
 
-// build writes the index of c into dir and returns the tokens of each
-// passage's text.
-func build(ctx context.Context, dir string, c *corpus.Corpus, opts Options) (toks [][]token, err error) {
+// built is what a build leaves in memory besides the index folder: what
+// [open] would otherwise read back from it.
+type built struct {
+	meta meta
+	pj   passagesJSON
+	df   map[string]int
+	// toks are the tokens of each passage's text, or nil for a corpus
+	// larger than [maxPrefill] passages.
+	toks [][]token
+}
+
+// build writes the index of c into dir.
+func build(ctx context.Context, dir string, c *corpus.Corpus, opts Options) (_ *built, err error) {
 	start := time.Now()
 	lg := discardLogger(opts.Logger)
 	created, err := prepareDir(dir)
@@ -192,6 +205,7 @@ func build(ctx context.Context, dir string, c *corpus.Corpus, opts Options) (tok
 	if opts.Progress != nil {
 		opts.Progress(0, total)
 	}
+	var toks [][]token
 	if total <= maxPrefill {
 		toks = make([][]token, total)
 	}
@@ -208,46 +222,23 @@ func build(ctx context.Context, dir string, c *corpus.Corpus, opts Options) (tok
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("build index %s: %w", dir, err)
 	}
-	// Merge into one segment: fewer segments make searches faster.
-	var live map[string]bool
-	if adv, aerr := bi.Advanced(); aerr == nil {
-		if s, ok := adv.(*scorch.Scorch); ok {
-			if err := s.ForceMerge(ctx, nil); err != nil {
-				return nil, fmt.Errorf("build index %s: merge: %w", dir, err)
-			}
-			// ForceMerge returns once the merged segment serves, which
-			// may be before it is on disk: closing then would leave the
-			// segments from before the merge as the index.
-			known, err := waitPersisted(ctx, bi)
-			if err != nil {
-				return nil, fmt.Errorf("build index %s: merge: %w", dir, err)
-			}
-			if known {
-				live = liveFiles(s)
-			}
-		}
-	}
+	// The JSON files do not depend on Bleve's segments: write them while
+	// Bleve merges, which keeps one core busy.
+	wrote := make(chan error, 1)
+	go func() {
+		wrote <- writeFiles(dir, map[string]any{
+			passagesFile: pj, termsFile: df, wordsFile: words, synonymsFile: c.Synonyms,
+		})
+	}()
+	err = mergeAndClose(ctx, bi)
 	closed = true
-	if err := bi.Close(); err != nil {
-		return nil, fmt.Errorf("build index %s: %w", dir, err)
+	if werr := <-wrote; err == nil {
+		err = werr
 	}
-	if err := removeDead(live); err != nil {
-		return nil, fmt.Errorf("build index %s: %w", dir, err)
+	if err == nil {
+		err = ctx.Err()
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("build index %s: %w", dir, err)
-	}
-
-	if err := writeJSON(filepath.Join(dir, passagesFile), pj); err != nil {
-		return nil, fmt.Errorf("build index %s: %w", dir, err)
-	}
-	if err := writeJSON(filepath.Join(dir, termsFile), df); err != nil {
-		return nil, fmt.Errorf("build index %s: %w", dir, err)
-	}
-	if err := writeJSON(filepath.Join(dir, wordsFile), words); err != nil {
-		return nil, fmt.Errorf("build index %s: %w", dir, err)
-	}
-	if err := writeJSON(filepath.Join(dir, synonymsFile), c.Synonyms); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("build index %s: %w", dir, err)
 	}
 	m := meta{
@@ -266,7 +257,53 @@ func build(ctx context.Context, dir string, c *corpus.Corpus, opts Options) (tok
 		return nil, fmt.Errorf("build index %s: %w", dir, err)
 	}
 	lg.Info("built index", "dir", dir, "documents", m.Documents, "passages", m.Passages, "took_ms", m.BuildMS)
-	return toks, nil
+	return &built{meta: m, pj: pj, df: df, toks: toks}, nil
+}
+
+// mergeAndClose merges bi's segments into one, waits until that is on
+// disk, and closes bi.
+func mergeAndClose(ctx context.Context, bi bleve.Index) error {
+	// Fewer segments make searches faster.
+	var live map[string]bool
+	if adv, aerr := bi.Advanced(); aerr == nil {
+		if s, ok := adv.(*scorch.Scorch); ok {
+			if err := s.ForceMerge(ctx, nil); err != nil {
+				bi.Close()
+				return fmt.Errorf("merge: %w", err)
+			}
+			// ForceMerge returns once the merged segment serves, which
+			// may be before it is on disk: closing then would leave the
+			// segments from before the merge as the index.
+			known, err := waitPersisted(ctx, bi)
+			if err != nil {
+				bi.Close()
+				return fmt.Errorf("merge: %w", err)
+			}
+			if known {
+				live = liveFiles(s)
+			}
+		}
+	}
+	if err := bi.Close(); err != nil {
+		return err
+	}
+	return removeDead(live)
+}
+
+// writeFiles writes each value as JSON into the file of dir it is keyed
+// by, in parallel.
+func writeFiles(dir string, files map[string]any) error {
+	errs := make(chan error, len(files))
+	for name, v := range files {
+		go func() { errs <- writeJSON(filepath.Join(dir, name), v) }()
+	}
+	var first error
+	for range files {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 // waitPersisted waits until Bleve's background work is done: the current
@@ -507,14 +544,21 @@ func readMeta(dir string) (meta, error) {
 	return m, nil
 }
 
-func open(dir string, opts Options) (*Index, error) {
-	m, err := readMeta(dir)
-	if err != nil {
-		return nil, fmt.Errorf("open index %s: %w", dir, err)
-	}
-	pj, err := readPassages(filepath.Join(dir, passagesFile), m.Passages)
-	if err != nil {
-		return nil, fmt.Errorf("open index %s: %w", dir, err)
+func open(dir string, opts Options, b *built) (*Index, error) {
+	var (
+		m  meta
+		pj passagesJSON
+	)
+	if b != nil {
+		m, pj = b.meta, b.pj
+	} else {
+		var err error
+		if m, err = readMeta(dir); err != nil {
+			return nil, fmt.Errorf("open index %s: %w", dir, err)
+		}
+		if pj, err = readPassages(filepath.Join(dir, passagesFile), m.Passages); err != nil {
+			return nil, fmt.Errorf("open index %s: %w", dir, err)
+		}
 	}
 	if len(pj.Passages) != m.Passages || len(pj.Documents) != m.Documents {
 		return nil, fmt.Errorf("open index %s: %d passages and %d documents, meta says %d and %d",
@@ -543,16 +587,21 @@ func open(dir string, opts Options) (*Index, error) {
 	if ix.maxQ <= 0 {
 		ix.maxQ = defaultMaxQuestion
 	}
-	if err := ix.loadStats(); err != nil {
+	var df map[string]int
+	if b != nil {
+		df = b.df
+	}
+	if err := ix.loadStats(df); err != nil {
 		bi.Close()
 		return nil, fmt.Errorf("open index %s: %w", dir, err)
 	}
 	return ix, nil
 }
 
-// loadStats reads the document frequencies of the text field's terms
-// and fixes the BM25 statistics that every search hands to Bleve.
-func (ix *Index) loadStats() error {
+// loadStats reads the document frequencies of the text field's terms,
+// unless df holds them, and fixes the BM25 statistics that every search
+// hands to Bleve.
+func (ix *Index) loadStats(df map[string]int) error {
 	n, err := ix.bi.DocCount()
 	if err != nil {
 		return err
@@ -560,9 +609,10 @@ func (ix *Index) loadStats() error {
 	if int(n) != len(ix.passages) {
 		return fmt.Errorf("bleve holds %d passages, want %d", n, len(ix.passages))
 	}
-	var df map[string]int
-	if err := readJSON(filepath.Join(ix.dir, termsFile), &df); err != nil {
-		return err
+	if df == nil {
+		if err := readJSON(filepath.Join(ix.dir, termsFile), &df); err != nil {
+			return err
+		}
 	}
 	terms := make([]string, 0, len(df))
 	for t := range df {

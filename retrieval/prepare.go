@@ -70,6 +70,10 @@ func newBatchStats() batchStats {
 }
 
 func (s *batchStats) add(o batchStats) {
+	if len(s.tokens) == 0 && len(s.df) == 0 && len(s.words) == 0 {
+		*s = o // the first: take its maps rather than copy them
+		return
+	}
 	for f, n := range o.tokens {
 		s.tokens[f] += n
 	}
@@ -112,19 +116,24 @@ func (p *preparer) indexAll(ctx context.Context, bi bleve.Index, ps []corpus.Pas
 	var wg sync.WaitGroup
 	for range min(workers, (len(ps)+size-1)/size) {
 		wg.Go(func() {
+			// Each worker counts into its own maps, added up at the end.
+			own := newBatchStats()
+			defer func() {
+				mu.Lock()
+				st.add(own)
+				mu.Unlock()
+			}()
 			for {
 				lo := int(next.Add(int64(size))) - size
 				if lo >= len(ps) || ctx.Err() != nil {
 					return
 				}
 				hi := min(lo+size, len(ps))
-				bst, err := p.indexBatch(ctx, bi, ps[lo:hi], lo, toks)
-				if err != nil {
+				if err := p.indexBatch(ctx, bi, ps[lo:hi], lo, toks, &own); err != nil {
 					fail(err)
 					return
 				}
 				mu.Lock()
-				st.add(bst)
 				done += hi - lo
 				if progress != nil {
 					progress(done, len(ps))
@@ -140,23 +149,22 @@ func (p *preparer) indexAll(ctx context.Context, bi bleve.Index, ps []corpus.Pas
 	return st, nil
 }
 
-// indexBatch analyses ps, the passages from number first on, and indexes
-// them as one Bleve batch.
-func (p *preparer) indexBatch(ctx context.Context, bi bleve.Index, ps []corpus.Passage, first int, toks [][]token) (batchStats, error) {
-	st := newBatchStats()
+// indexBatch analyses ps, the passages from number first on, indexes
+// them as one Bleve batch and counts them into st.
+func (p *preparer) indexBatch(ctx context.Context, bi bleve.Index, ps []corpus.Passage, first int, toks [][]token, st *batchStats) error {
 	cache := map[string]fieldTokens{} // titles and sections repeat
 	seen := map[string]bool{}
 	b := bi.NewBatch()
 	var out prepared
 	for k := range ps {
 		if k%256 == 0 && ctx.Err() != nil {
-			return batchStats{}, ctx.Err()
+			return ctx.Err()
 		}
 		if err := p.prepare(&ps[k], docID(first+k), cache, &out); err != nil {
-			return batchStats{}, fmt.Errorf("passage %d of %s: %w", ps[k].Seq, ps[k].Source, err)
+			return fmt.Errorf("passage %d of %s: %w", ps[k].Seq, ps[k].Source, err)
 		}
 		if err := b.IndexAdvanced(out.doc); err != nil {
-			return batchStats{}, fmt.Errorf("passage %d of %s: %w", ps[k].Seq, ps[k].Source, err)
+			return fmt.Errorf("passage %d of %s: %w", ps[k].Seq, ps[k].Source, err)
 		}
 		st.tokens[fieldText] += int64(len(out.toks))
 		st.tokens[fieldTitle] += int64(out.titleLen)
@@ -180,12 +188,9 @@ func (p *preparer) indexBatch(ctx context.Context, bi bleve.Index, ps []corpus.P
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return batchStats{}, err
+		return err
 	}
-	if err := bi.Batch(b); err != nil {
-		return batchStats{}, err
-	}
-	return st, nil
+	return bi.Batch(b)
 }
 
 // fieldTokens is the analysis of a short field value.

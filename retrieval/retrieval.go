@@ -151,17 +151,17 @@ type Index struct {
 // Build indexes the passages of c into dir, which must not exist or be empty.
 // On failure, including a cancelled ctx, it removes what it wrote.
 func Build(ctx context.Context, dir string, c *corpus.Corpus, opts Options) (*Index, error) {
-	toks, err := build(ctx, dir, c, opts)
+	b, err := build(ctx, dir, c, opts)
 	if err != nil {
 		return nil, err
 	}
-	ix, err := Open(dir, opts)
+	ix, err := openIndex(dir, opts, b)
 	if err != nil {
 		return nil, err
 	}
 	// The build analysed every passage already: keep what the cache
 	// holds, so the first searches need not.
-	for i, ts := range toks {
+	for i, ts := range b.toks {
 		if _, ok := ix.infos.put(i, ix.makeInfo(ix.passages[i], ts)); !ok || ix.infos.bytes() >= ix.infos.budget {
 			break
 		}
@@ -171,7 +171,13 @@ func Build(ctx context.Context, dir string, c *corpus.Corpus, opts Options) (*In
 
 // Open opens an index that [Build] wrote to dir.
 func Open(dir string, opts Options) (*Index, error) {
-	ix, err := open(dir, opts)
+	return openIndex(dir, opts, nil)
+}
+
+// openIndex opens the index in dir, taking what b holds from b rather
+// than from the folder when b is not nil.
+func openIndex(dir string, opts Options, b *built) (*Index, error) {
+	ix, err := open(dir, opts, b)
 	if err != nil {
 		return nil, err
 	}
