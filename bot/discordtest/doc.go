@@ -83,7 +83,9 @@
 // [Server.CloseGateway], [Server.Reconnect] (op 7),
 // [Server.InvalidSession] (op 9) and [Server.SetHeartbeatAck]. Call
 // [Server.WaitReady] before each gateway fault: a connection closed while
-// discordgo's Open is still finishing trips a discordgo race.
+// discordgo's Open is still finishing trips a discordgo race, and so can a
+// heartbeat tick near the fault, so keep the default heartbeat interval in
+// tests that drop or close the gateway (see [DefaultHeartbeatInterval]).
 // [Server.Forget] drops records between batches of a long run.
 //
 // # What discordgo v0.29.0 does with them

@@ -630,7 +630,9 @@ func (s *Server) WaitGateway(ctx context.Context, match func(GatewayEvent) bool)
 // trips a race in discordgo v0.29.0 (the new heartbeat goroutine, failing
 // on the dead connection, closes the next one, over and over). Call
 // WaitReady before injecting a gateway fault, and again before the next
-// one.
+// one. The same race is set off by a heartbeat tick that falls near a
+// fault, hence the long [DefaultHeartbeatInterval]: with it, the first
+// heartbeat WaitReady waits for is the last one in a short test.
 func (s *Server) WaitReady(ctx context.Context) error {
 	for {
 		s.mu.Lock()

@@ -34,9 +34,20 @@ var ErrNoSession = errors.New("discordtest: no valid gateway session")
 var ErrIntent = errors.New("discordtest: session lacks the intent for this event")
 
 // DefaultHeartbeatInterval is the heartbeat interval announced in HELLO
-// unless [WithHeartbeatInterval] says otherwise. Discord announces 41.25 s;
-// a shorter interval keeps heartbeat handling exercised in short tests.
-const DefaultHeartbeatInterval = time.Second
+// unless [WithHeartbeatInterval] says otherwise: Discord's own 41.25 s.
+// discordgo sends its first heartbeat as soon as a connection is open (and
+// [Server.WaitReady] waits for it), then one per interval, so in a short
+// test a session heartbeats once per connection.
+//
+// The interval is long on purpose. discordgo v0.29.0 has a race: when its
+// reader goroutine closes the connection (after a drop, a close frame or
+// op 7) while the heartbeat goroutine is between a tick and its next wait,
+// the heartbeat goroutine later fails to write on the dead connection and
+// closes the session's next connection, whose own heartbeat goroutine then
+// does the same: a reconnect storm, each connection closed with 1000 a
+// second after it opens. A tick comes seldom with a long interval, and
+// none at all after the first heartbeat in a test shorter than it.
+const DefaultHeartbeatInterval = 41250 * time.Millisecond
 
 // DefaultCallbackDeadline is how long after dispatch Discord accepts the
 // initial response to an interaction (its 3-second rule). A later callback
@@ -67,6 +78,13 @@ type config struct {
 // WithHeartbeatInterval sets the heartbeat interval announced in HELLO.
 // Zero or negative means [DefaultHeartbeatInterval]. discordgo gives up on
 // a connection after five intervals without a heartbeat ACK.
+//
+// A short interval (say 100 ms) exercises heartbeats and
+// [Server.SetHeartbeatAck], but do not combine it with gateway faults that
+// make discordgo close the connection ([Server.DropGateway],
+// [Server.CloseGateway], [Server.Reconnect]): a tick near the fault can set
+// off the discordgo race described at [DefaultHeartbeatInterval], and the
+// session then never settles.
 func WithHeartbeatInterval(d time.Duration) Option {
 	return func(c *config) { c.heartbeat = d }
 }
@@ -390,8 +408,9 @@ func (s *Server) SetDelay(d time.Duration) {
 }
 
 // SetHeartbeatAck turns heartbeat ACKs (op 11) on or off; they are on by
-// default. With them off, discordgo closes the connection after five
-// heartbeat intervals and reconnects.
+// default. With them off, discordgo closes the connection (with 1000,
+// which ends the session) after five heartbeat intervals and reconnects;
+// use a short [WithHeartbeatInterval] for that.
 func (s *Server) SetHeartbeatAck(on bool) {
 	s.mu.Lock()
 	s.heartbeatAck = on

@@ -556,9 +556,15 @@ func testRateLimit(t *testing.T, e *env) {
 // TestGatewayFaults runs one session through every gateway fault in turn
 // and checks that after each the client gets the next interaction, by
 // resuming (with replay of what it missed) or by identifying again.
+//
+// It keeps the default heartbeat interval (41.25 s): discordgo then
+// heartbeats once per connection, before WaitReady returns, so no tick can
+// fall near a fault and set off discordgo's reconnect race (see
+// discordtest.DefaultHeartbeatInterval). Missing ACKs are tested apart, in
+// TestHeartbeatAckMissing.
 func TestGatewayFaults(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, discordtest.WithHeartbeatInterval(100*time.Millisecond))
+	e := newEnv(t)
 	srv := e.srv
 	steps := []struct {
 		name       string
@@ -571,7 +577,6 @@ func TestGatewayFaults(t *testing.T) {
 		{"op 7 reconnect", srv.Reconnect, true, true},
 		{"close 4000 resumable", func() { srv.CloseGateway(4000, "Unknown error.") }, true, true},
 		{"close 4009 session timed out", func() { srv.CloseGateway(4009, "Session timed out.") }, false, true},
-		{"heartbeat ACKs missing", func() { srv.SetHeartbeatAck(false) }, false, true},
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
@@ -591,7 +596,6 @@ func TestGatewayFaults(t *testing.T) {
 				}); err != nil {
 					t.Fatal(err)
 				}
-				srv.SetHeartbeatAck(true)
 				if err := srv.WaitReady(ctx); err != nil {
 					t.Fatal(err)
 				}
@@ -618,5 +622,71 @@ func TestGatewayFaults(t *testing.T) {
 				t.Errorf("resumed=%v with %d new IDENTIFY, want no resume and one", resumedOK, newIdentifies)
 			}
 		})
+	}
+}
+
+// TestHeartbeatAckMissing stops heartbeat ACKs on a session that beats
+// every 100 ms: discordgo closes with 1000 after five silent intervals,
+// which ends the session, so its RESUME is refused and it identifies
+// again. ACKs come back while discordgo waits a second before
+// reconnecting, and the new connection's heartbeats are acknowledged: the
+// session then stays put.
+//
+// The heartbeat goroutine itself closes the connection here, which does
+// not set off discordgo's reconnect race; no other gateway fault is mixed
+// in with the short interval.
+func TestHeartbeatAckMissing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow under -short")
+	}
+	t.Parallel()
+	e := newEnv(t, discordtest.WithHeartbeatInterval(100*time.Millisecond))
+	srv := e.srv
+	ctx := ctxFor(t, 10*time.Second)
+	identifies, resumes := len(srv.Identifies()), len(srv.Resumes())
+	start := time.Now()
+	srv.SetHeartbeatAck(false)
+	closed, err := srv.WaitGateway(ctx, func(ev discordtest.GatewayEvent) bool {
+		return ev.Kind == discordtest.GatewayClientClose && ev.Time.After(start)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.SetHeartbeatAck(true)
+	if closed.Code != 1000 {
+		t.Errorf("client closed with %d, want 1000", closed.Code)
+	}
+	if _, err := srv.WaitGateway(ctx, func(ev discordtest.GatewayEvent) bool {
+		return ev.Kind == discordtest.GatewayReady && ev.Time.After(closed.Time)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.WaitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+	in := srv.Interaction(discordtest.SlashCommand{Name: "after"})
+	if _, rep, err := srv.WaitInteractionReply(ctx, in); err != nil {
+		t.Fatal(err)
+	} else if rep.Content != "answer to after" {
+		t.Errorf("reply %q, want %q", rep.Content, "answer to after")
+	}
+	resumedOK := false
+	for _, r := range srv.Resumes()[resumes:] {
+		resumedOK = resumedOK || r.OK
+	}
+	if n := len(srv.Identifies()) - identifies; resumedOK || n != 1 {
+		t.Errorf("resumed=%v with %d new IDENTIFY, want no resume and one", resumedOK, n)
+	}
+	// Seven more beats (over five intervals) on the new connection without
+	// another IDENTIFY show that its heartbeats are acknowledged.
+	beats := srv.Heartbeats()
+	for srv.Heartbeats() < beats+7 && ctx.Err() == nil {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := srv.Heartbeats() - beats; n < 7 {
+		t.Errorf("got %d heartbeats after reconnecting, want at least 7", n)
+	}
+	if n := len(srv.Identifies()) - identifies; n != 1 {
+		t.Errorf("got %d new IDENTIFY after heartbeating again, want 1 (ACKs missing on the new connection?)", n)
 	}
 }
