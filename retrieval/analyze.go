@@ -19,6 +19,9 @@ type token struct {
 	term       string
 	pos        int
 	start, end int
+	// id is the term's id in the index when the analyzer knows it (see
+	// [stemCache]); 0 says nothing.
+	id uint32
 }
 
 // analyzer analyses text exactly as Bleve's English analyzer ("en"), which
@@ -65,60 +68,107 @@ func newAnalyzer() (analyzer, error) {
 
 // analyze returns the tokens of text in order.
 func (a analyzer) analyze(text string) []token {
-	ts := a.an.Analyze([]byte(text))
+	da, ok := a.an.(*analysis.DefaultAnalyzer)
+	if !ok || a.stems == nil {
+		return a.convert(a.an.Analyze([]byte(text)))
+	}
+	tk, ok := da.Tokenizer.(asciiTokenizer)
+	if !ok {
+		return a.convert(a.an.Analyze([]byte(text)))
+	}
+	// As da.Analyze would, in buffers used again: the tokens are only
+	// read until they are converted.
+	b := analyzeBufs.Get().(*analyzeBuf)
+	defer analyzeBufs.Put(b)
+	b.text = append(b.text[:0], text...)
+	if cap(b.slab) < len(text)+1 {
+		b.slab = make([]analysis.Token, 0, len(text)+1)
+	}
+	ts := tk.tokenize(b.text, b.slab)
+	for _, f := range da.TokenFilters {
+		ts = f.Filter(ts)
+	}
+	return a.convert(ts)
+}
+
+// analyzeBuf holds the buffers of one call of analyze.
+type analyzeBuf struct {
+	text []byte
+	slab []analysis.Token
+}
+
+var analyzeBufs = sync.Pool{New: func() any { return new(analyzeBuf) }}
+
+// convert turns Bleve's tokens into tokens, stemming them through the
+// cache when there is one.
+func (a analyzer) convert(ts analysis.TokenStream) []token {
 	out := make([]token, 0, len(ts))
 	for _, t := range ts {
-		var term string
+		tok := token{pos: t.Position, start: t.Start, end: t.End}
 		if a.stems != nil && !t.KeyWord {
-			term = a.stems.stem(t.Term)
+			e := a.stems.stem(t.Term)
+			tok.term, tok.id = e.stem, e.id
 		} else {
-			term = string(t.Term)
+			tok.term = string(t.Term)
 		}
-		out = append(out, token{term: term, pos: t.Position, start: t.Start, end: t.End})
+		out = append(out, tok)
 	}
 	return out
 }
 
 // stemCache maps words to their Porter stems, as Bleve's "stemmer_porter"
-// filter stems them. It is safe for concurrent use; its shards stop
-// growing at [stemShardCap] words each.
+// filter stems them, and to the stems' term ids in an index once resolve
+// is set. It is safe for concurrent use, but resolve must be set before
+// any; its shards stop growing at [stemShardCap] words each.
 type stemCache struct {
 	seed   maphash.Seed
 	shards [stemShards]stemShard
+	// resolve, if not nil, gives a stem's term id (0 when the index
+	// does not hold it).
+	resolve func(stem string) uint32
 }
 
 type stemShard struct {
 	mu sync.RWMutex
-	m  map[string]string
+	m  map[string]stemEntry
+}
+
+// stemEntry is a word's stem and the stem's term id, if known.
+type stemEntry struct {
+	stem string
+	id   uint32
 }
 
 const (
 	stemShards   = 16
-	stemShardCap = 1 << 14 // 256k words in all: about 20 MB at most
+	stemShardCap = 1 << 14 // 256k words in all: about 25 MB at most
 )
 
 func newStemCache() *stemCache {
 	c := &stemCache{seed: maphash.MakeSeed()}
 	for i := range c.shards {
-		c.shards[i].m = map[string]string{}
+		c.shards[i].m = map[string]stemEntry{}
 	}
 	return c
 }
 
-// stem returns the stem of word.
-func (c *stemCache) stem(word []byte) string {
+// stem returns the stem of word and its term id.
+func (c *stemCache) stem(word []byte) stemEntry {
 	sh := &c.shards[maphash.Bytes(c.seed, word)%stemShards]
 	sh.mu.RLock()
-	s, ok := sh.m[string(word)]
+	e, ok := sh.m[string(word)]
 	sh.mu.RUnlock()
 	if ok {
-		return s
+		return e
 	}
-	s = string(analysis.BuildTermFromRunes(porterstemmer.StemWithoutLowerCasing(bytes.Runes(word))))
+	e.stem = string(analysis.BuildTermFromRunes(porterstemmer.StemWithoutLowerCasing(bytes.Runes(word))))
+	if c.resolve != nil {
+		e.id = c.resolve(e.stem)
+	}
 	sh.mu.Lock()
 	if len(sh.m) < stemShardCap {
-		sh.m[string(word)] = s
+		sh.m[string(word)] = e
 	}
 	sh.mu.Unlock()
-	return s
+	return e
 }

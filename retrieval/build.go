@@ -625,6 +625,9 @@ func (ix *Index) loadStats(df map[string]int) error {
 		ix.terms[t] = uint32(len(ix.df))
 		ix.df = append(ix.df, uint32(df[t]))
 	}
+	if ix.an.stems != nil {
+		ix.an.stems.resolve = func(stem string) uint32 { return ix.terms[stem] }
+	}
 	if n > 0 {
 		ix.avgLen = float64(ix.meta.FieldTokens[fieldText]) / float64(n)
 	}

@@ -326,7 +326,9 @@ func (ix *Index) makeInfo(psg corpus.Passage, toks []token) *pinfo {
 	}
 	s := 0
 	for k, t := range toks {
-		p.ids[k] = ix.terms[t.term]
+		if p.ids[k] = t.id; t.id == 0 {
+			p.ids[k] = ix.terms[t.term]
+		}
 		p.pos[k] = int32(t.pos)
 		p.spans[k] = [2]int32{int32(t.start), int32(t.end)}
 		for s+1 < len(p.sents) && t.start >= p.sents[s][1] {

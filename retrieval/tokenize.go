@@ -50,13 +50,22 @@ var wbClass = func() (c [128]uint8) {
 }()
 
 func (t asciiTokenizer) Tokenize(input []byte) analysis.TokenStream {
+	return t.tokenize(input, nil)
+}
+
+// tokenize is Tokenize with the tokens in slab when it has room for
+// len(input)+1 of them (no text has more tokens than bytes).
+func (t asciiTokenizer) tokenize(input []byte, slab []analysis.Token) analysis.TokenStream {
 	if !utf8.Valid(input) {
 		// The segmenter stops at the first invalid byte; whatever it
 		// does, do the same.
 		return t.fallback.Tokenize(input)
 	}
+	if cap(slab) < len(input)+1 {
+		slab = make([]analysis.Token, 0, len(input)/6+1)
+	}
+	slab = slab[:0]
 	rv := make(analysis.TokenStream, 0, len(input)/6+1)
-	var slab []analysis.Token
 	emit := func(tok analysis.Token) {
 		if len(slab) == cap(slab) {
 			slab = make([]analysis.Token, 0, max(len(input)/6+1, 16))
