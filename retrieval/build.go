@@ -43,10 +43,8 @@ const (
 
 // Bleve field names.
 const (
-	fieldText    = "text"
-	fieldTitle   = "title"
-	fieldSection = "section"
-	fieldSource  = "source"
+	fieldText   = "text"
+	fieldSource = "source"
 )
 
 // batchSize is the number of passages per Bleve batch: large batches build
@@ -93,10 +91,8 @@ type passagesJSON struct {
 
 // bleveDoc is what Bleve indexes for one passage.
 type bleveDoc struct {
-	Text    string `json:"text"`
-	Title   string `json:"title"`
-	Section string `json:"section"`
-	Source  string `json:"source"`
+	Text   string `json:"text"`
+	Source string `json:"source"`
 }
 
 // newMapping is the index mapping for ranking r: English analysis and
@@ -132,8 +128,6 @@ func newMapping(r Ranking) mapping.IndexMapping {
 
 	dm := bleve.NewDocumentStaticMapping()
 	dm.AddFieldMappingsAt(fieldText, textField())
-	dm.AddFieldMappingsAt(fieldTitle, textField())
-	dm.AddFieldMappingsAt(fieldSection, textField())
 	dm.AddFieldMappingsAt(fieldSource, src)
 	// No field goes into Bleve's composite _all field: leaving it
 	// enabled still costs every document a visit of an empty field.
@@ -636,10 +630,7 @@ func (ix *Index) loadStats(df map[string]int) error {
 	// the segments' term dictionaries. Hand it the real total length
 	// instead: the average is then right and does not depend on how
 	// segments were merged.
-	card := map[string]int{}
-	for _, f := range []string{fieldText, fieldTitle, fieldSection} {
-		card[f] = max(int(ix.meta.FieldTokens[f]), 1)
-	}
+	card := map[string]int{fieldText: max(int(ix.meta.FieldTokens[fieldText]), 1)}
 	card[fieldSource] = max(int(n), 1) // a filter: never scored, but Bleve wants it
 	ix.stats = &search.BM25Stats{DocCount: float64(n), FieldCardinality: card}
 	return nil

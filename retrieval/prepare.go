@@ -23,29 +23,22 @@ type prepared struct {
 	toks []token
 	// doc is the Bleve document.
 	doc *document.Document
-	// titleLen and sectionLen are the token counts of the title and
-	// section fields.
-	titleLen, sectionLen int
 }
 
 // preparer analyses passages for a build, in parallel. The ranking needs
 // each passage's tokens, and Bleve needs them too; where the mapping
-// analyses a field with the analyzer the ranking uses, Bleve is handed
+// analyses the text with the analyzer the ranking uses, Bleve is handed
 // those tokens instead of analysing the text a second time. The index is
 // then the same as if Bleve had analysed it.
 type preparer struct {
 	an analyzer
 	im mapping.IndexMapping
-	// reuse holds the fields whose mapping analyzer is the ranking's.
-	reuse map[string]bool
+	// reuse is true when the mapping's text analyzer is the ranking's.
+	reuse bool
 }
 
 func newPreparer(an analyzer, im mapping.IndexMapping) *preparer {
-	p := &preparer{an: an, im: im, reuse: map[string]bool{}}
-	for _, f := range []string{fieldText, fieldTitle, fieldSection} {
-		p.reuse[f] = im.AnalyzerNameForPath(f) == en.AnalyzerName
-	}
-	return p
+	return &preparer{an: an, im: im, reuse: im.AnalyzerNameForPath(fieldText) == en.AnalyzerName}
 }
 
 // minSplit is the smallest batch that indexAll makes to share a small
@@ -152,7 +145,6 @@ func (p *preparer) indexAll(ctx context.Context, bi bleve.Index, ps []corpus.Pas
 // indexBatch analyses ps, the passages from number first on, indexes
 // them as one Bleve batch and counts them into st.
 func (p *preparer) indexBatch(ctx context.Context, bi bleve.Index, ps []corpus.Passage, first int, toks [][]token, st *batchStats) error {
-	cache := map[string]fieldTokens{} // titles and sections repeat
 	seen := map[string]bool{}
 	b := bi.NewBatch()
 	var out prepared
@@ -160,15 +152,13 @@ func (p *preparer) indexBatch(ctx context.Context, bi bleve.Index, ps []corpus.P
 		if k%256 == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if err := p.prepare(&ps[k], docID(first+k), cache, &out); err != nil {
+		if err := p.prepare(&ps[k], docID(first+k), &out); err != nil {
 			return fmt.Errorf("passage %d of %s: %w", ps[k].Seq, ps[k].Source, err)
 		}
 		if err := b.IndexAdvanced(out.doc); err != nil {
 			return fmt.Errorf("passage %d of %s: %w", ps[k].Seq, ps[k].Source, err)
 		}
 		st.tokens[fieldText] += int64(len(out.toks))
-		st.tokens[fieldTitle] += int64(out.titleLen)
-		st.tokens[fieldSection] += int64(out.sectionLen)
 		clear(seen)
 		text := ps[k].Text
 		for _, t := range out.toks {
@@ -193,55 +183,17 @@ func (p *preparer) indexBatch(ctx context.Context, bi bleve.Index, ps []corpus.P
 	return bi.Batch(b)
 }
 
-// fieldTokens is the analysis of a short field value.
-type fieldTokens struct {
-	n  int
-	ts analysis.TokenStream
-}
-
-// maxFieldCache bounds the analyses of titles and sections a worker keeps.
-const maxFieldCache = 1024
-
-// prepare analyses passage ps, whose document ID is id, into out. cache
-// holds the analyses of titles and sections.
-func (p *preparer) prepare(ps *corpus.Passage, id string, cache map[string]fieldTokens, out *prepared) error {
+// prepare analyses passage ps, whose document ID is id, into out.
+func (p *preparer) prepare(ps *corpus.Passage, id string, out *prepared) error {
 	out.toks = p.an.analyze(ps.Text)
-	field := func(name, value string) fieldTokens {
-		if ft, ok := cache[name+"\x00"+value]; ok {
-			return ft
-		}
-		toks := p.an.analyze(value)
-		ft := fieldTokens{n: len(toks), ts: tokenStream(toks)}
-		if len(cache) >= maxFieldCache {
-			clear(cache)
-		}
-		cache[name+"\x00"+value] = ft
-		return ft
-	}
-	title, section := field(fieldTitle, ps.Title), field(fieldSection, ps.Section)
-	out.titleLen, out.sectionLen = title.n, section.n
-
 	doc := document.NewDocument(id)
-	if err := p.im.MapDocument(doc, bleveDoc{Text: ps.Text, Title: ps.Title, Section: ps.Section, Source: ps.Source}); err != nil {
+	if err := p.im.MapDocument(doc, bleveDoc{Text: ps.Text, Source: ps.Source}); err != nil {
 		return err
 	}
 	for k, f := range doc.Fields {
-		tf, ok := f.(*document.TextField)
-		if !ok || !p.reuse[tf.Name()] {
-			continue
+		if tf, ok := f.(*document.TextField); ok && p.reuse && tf.Name() == fieldText {
+			doc.Fields[k] = document.NewTextFieldCustom(tf.Name(), tf.ArrayPositions(), tf.Value(), tf.Options(), analyzed(tokenStream(out.toks)))
 		}
-		var ts analysis.TokenStream
-		switch tf.Name() {
-		case fieldText:
-			ts = tokenStream(out.toks)
-		case fieldTitle:
-			ts = title.ts
-		case fieldSection:
-			ts = section.ts
-		default:
-			continue
-		}
-		doc.Fields[k] = document.NewTextFieldCustom(tf.Name(), tf.ArrayPositions(), tf.Value(), tf.Options(), analyzed(ts))
 	}
 	out.doc = doc
 	return nil

@@ -55,14 +55,13 @@ func TestPrepareMatchesBleve(t *testing.T) {
 		t.Run(r.String(), func(t *testing.T) {
 			im := newMapping(r)
 			pr := newPreparer(an, im)
-			cache := map[string]fieldTokens{}
 			for i := range ps {
 				var got prepared
-				if err := pr.prepare(&ps[i], docID(i), cache, &got); err != nil {
+				if err := pr.prepare(&ps[i], docID(i), &got); err != nil {
 					t.Fatal(err)
 				}
 				want := document.NewDocument(docID(i))
-				if err := im.MapDocument(want, bleveDoc{Text: ps[i].Text, Title: ps[i].Title, Section: ps[i].Section, Source: ps[i].Source}); err != nil {
+				if err := im.MapDocument(want, bleveDoc{Text: ps[i].Text, Source: ps[i].Source}); err != nil {
 					t.Fatal(err)
 				}
 				if g, w := docFreqs(got.doc), docFreqs(want); !slices.Equal(g, w) {
@@ -71,16 +70,13 @@ func TestPrepareMatchesBleve(t *testing.T) {
 				if w := an.analyze(ps[i].Text); !slices.Equal(got.toks, w) {
 					t.Errorf("passage %d: got tokens %v, want %v", i, got.toks, w)
 				}
-				if g, w := got.titleLen, len(an.analyze(ps[i].Title)); g != w {
-					t.Errorf("passage %d: got title length %d, want %d", i, g, w)
-				}
 			}
 		})
 	}
 }
 
-// TestPrepareReuse checks which fields get the ranking's tokens: those the
-// mapping analyses with the English analyzer, and no others.
+// TestPrepareReuse checks when the text field gets the ranking's tokens:
+// when the mapping analyses it with the English analyzer, and only then.
 func TestPrepareReuse(t *testing.T) {
 	an, err := newAnalyzer()
 	if err != nil {
@@ -98,10 +94,8 @@ func TestPrepareReuse(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			pr := newPreparer(an, newMapping(tt.r))
-			for _, f := range []string{fieldText, fieldTitle, fieldSection} {
-				if got := pr.reuse[f]; got != tt.reuse {
-					t.Errorf("field %s: got reuse %v, want %v", f, got, tt.reuse)
-				}
+			if pr.reuse != tt.reuse {
+				t.Errorf("got reuse %v, want %v", pr.reuse, tt.reuse)
 			}
 		})
 	}

@@ -42,9 +42,6 @@ type rankParams struct {
 	candMaxDF       float64
 	candMinPassages int
 	candMaxTerms    int
-	// title is the Bleve boost of title and section matches (candidate
-	// stage only).
-	title float64
 	// minCoverage is the share of the question's IDF mass that the best
 	// hit must hold, below which the result is NoneRelevant.
 	minCoverage float64
@@ -87,8 +84,10 @@ type rankParams struct {
 // heading, "what did Basu say about ...") helps both: weight 12 moves
 // SQuAD hit@1 0.8366 -> 0.8373, hit@5 0.9446 -> 0.9458, and seed-dev
 // hit@1 0.743 -> 0.771 with hit@3 unchanged (24 costs seed-dev a hit at
-// 3). Title and section clauses stay out of the candidate query (no
-// gain, a third more latency). idfPow 1.5 and 2 are within 0.001.
+// 3). Title and section clauses in the candidate query gave no gain for
+// a third more latency, so the index does not hold titles and sections:
+// re-scoring reads them from the passages. idfPow 1.5 and 2 are within
+// 0.001.
 var defaultParams = rankParams{
 	window: 50,
 	k1:     1.2,
@@ -108,7 +107,6 @@ var defaultParams = rankParams{
 	candMaxDF:         0.1,
 	candMaxTerms:      6,
 	candMinPassages:   50_000,
-	title:             0,
 	minCoverage:       0.3,
 	nameCoverage:      0.5,
 	dropQuestionWords: true,
@@ -818,10 +816,6 @@ func (ix *Index) candidates(ctx context.Context, q *parsedQuery, source string, 
 	for _, t := range ix.candTerms(q, p) {
 		n++
 		bq.AddShould(termQuery(t.term, fieldText, 1))
-		if p.title > 0 {
-			bq.AddShould(termQuery(t.term, fieldTitle, p.title))
-			bq.AddShould(termQuery(t.term, fieldSection, p.title))
-		}
 	}
 	// Other names of a synonym group; one of several words is matched
 	// word by word here (the index keeps no positions) and as a phrase

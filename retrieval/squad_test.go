@@ -222,7 +222,6 @@ func squadVariants() []variant {
 	d.nameCoverage = 0
 	plain := d
 	plain.rescore = false
-	plain.title = 0
 	vs := []variant{{"first-stage-only", plain}, {"default-noabstain", d}, {"default", defaultParams}}
 	v := d
 	v.typos = false
