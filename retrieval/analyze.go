@@ -25,18 +25,20 @@ type token struct {
 }
 
 // analyzer analyses text exactly as Bleve's English analyzer ("en"), which
-// the index uses for the text, title and section fields, so that questions
-// and passages are analysed as the index analysed them. It runs that
-// analyzer's filters itself, all but the Porter stemmer, which it applies
-// through a cache (stemming is costly, and a corpus repeats its words),
-// and splits words with [asciiTokenizer], which gives the same words as
-// the analyzer's tokenizer, faster. TestAnalyzerMatchesBleve and the
-// fuzz tests of analyze_test.go check that nothing else changes.
+// the index uses for the passages' text, so that questions, passages,
+// titles and sections are analysed as the index analysed the text. It
+// splits words with [asciiTokenizer], which gives the same words as the
+// analyzer's tokenizer, faster; runs the analyzer's filters, all but the
+// Porter stemmer; and stems through a cache (stemming is costly, and a
+// corpus repeats its words). TestAnalyzerMatchesBleve and the fuzz tests
+// of analyze_test.go check that the result is Bleve's.
 type analyzer struct {
-	// an is the "en" analyzer, less its stemmer when stems is not nil,
-	// with the faster tokenizer.
-	an    analysis.Analyzer
-	stems *stemCache
+	// an is Bleve's "en" analyzer, which analyze falls back to if it is
+	// not made as expected (then tok is nil).
+	an      analysis.Analyzer
+	tok     *asciiTokenizer
+	filters []analysis.TokenFilter // an's, less the stemmer
+	stems   *stemCache
 }
 
 func newAnalyzer() (analyzer, error) {
@@ -44,48 +46,37 @@ func newAnalyzer() (analyzer, error) {
 	if err != nil {
 		return analyzer{}, err
 	}
+	a := analyzer{an: an}
 	da, ok := an.(*analysis.DefaultAnalyzer)
-	if !ok || len(da.TokenFilters) == 0 {
-		return analyzer{an: an}, nil
+	if !ok || len(da.CharFilters) != 0 || len(da.TokenFilters) == 0 {
+		return a, nil
 	}
+	u, ok := da.Tokenizer.(*unicode.UnicodeTokenizer)
 	last := len(da.TokenFilters) - 1
-	if _, ok := da.TokenFilters[last].(*porter.PorterStemmer); !ok {
-		return analyzer{an: an}, nil // not the analyzer this was written for
+	if _, stemmer := da.TokenFilters[last].(*porter.PorterStemmer); !ok || !stemmer {
+		return a, nil
 	}
-	tokenizer := da.Tokenizer
-	if u, ok := tokenizer.(*unicode.UnicodeTokenizer); ok {
-		tokenizer = asciiTokenizer{fallback: u}
-	}
-	return analyzer{
-		an: &analysis.DefaultAnalyzer{
-			CharFilters:  da.CharFilters,
-			Tokenizer:    tokenizer,
-			TokenFilters: da.TokenFilters[:last:last],
-		},
-		stems: newStemCache(),
-	}, nil
+	a.tok = &asciiTokenizer{fallback: u}
+	a.filters = da.TokenFilters[:last:last]
+	a.stems = newStemCache()
+	return a, nil
 }
 
 // analyze returns the tokens of text in order.
 func (a analyzer) analyze(text string) []token {
-	da, ok := a.an.(*analysis.DefaultAnalyzer)
-	if !ok || a.stems == nil {
+	if a.tok == nil {
 		return a.convert(a.an.Analyze([]byte(text)))
 	}
-	tk, ok := da.Tokenizer.(asciiTokenizer)
-	if !ok {
-		return a.convert(a.an.Analyze([]byte(text)))
-	}
-	// As da.Analyze would, in buffers used again: the tokens are only
-	// read until they are converted.
+	// As Bleve's analyzer would, in buffers used again: the tokens are
+	// only read until they are converted.
 	b := analyzeBufs.Get().(*analyzeBuf)
 	defer analyzeBufs.Put(b)
 	b.text = append(b.text[:0], text...)
 	if cap(b.slab) < len(text)+1 {
 		b.slab = make([]analysis.Token, 0, len(text)+1)
 	}
-	ts := tk.tokenize(b.text, b.slab)
-	for _, f := range da.TokenFilters {
+	ts := a.tok.tokenize(b.text, b.slab)
+	for _, f := range a.filters {
 		ts = f.Filter(ts)
 	}
 	return a.convert(ts)

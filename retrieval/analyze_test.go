@@ -50,11 +50,8 @@ func TestAnalyzerMatchesBleve(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if an.stems == nil {
-		t.Fatal("the analyzer did not take apart Bleve's en analyzer: stem cache unused")
-	}
-	if _, ok := an.an.(*analysis.DefaultAnalyzer).Tokenizer.(asciiTokenizer); !ok {
-		t.Fatal("the analyzer does not use asciiTokenizer")
+	if an.tok == nil || an.stems == nil {
+		t.Fatal("the analyzer did not take Bleve's en analyzer apart: it runs it whole")
 	}
 	texts := append([]string{}, analyzerTexts...)
 	c, err := corpus.Load(corpus.Default(), corpus.Options{})
