@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -112,6 +113,18 @@ const searchTimeout = 10 * time.Second
 const (
 	minBackoff = 500 * time.Millisecond
 	maxBackoff = 60 * time.Second
+)
+
+// A gateway that drops more than flapLimit times within flapWindow is
+// flapping: reconnects back off even after sessions that got ready. Each
+// reconnect may cost an IDENTIFY, of which Discord allows 1000 a day, and
+// discordgo v0.29.0 can feed a drop loop itself: a heartbeat goroutine of
+// a closed connection that was mid-tick fails its write and closes the
+// session's next connection (bwmarrin/discordgo#406). A pause breaks that
+// loop, since the stale goroutine then finds no connection to close.
+var (
+	flapLimit  = 3
+	flapWindow = time.Minute
 )
 
 // refCache size: questions behind cached "More results" buttons.
@@ -379,13 +392,22 @@ func (b *Bot) shutdown() {
 // settings for good.
 func (b *Bot) supervise(ctx context.Context) {
 	backoff := time.Duration(0)
+	var drops []time.Time // within the last flapWindow
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-b.reconnect:
 		}
-		if b.unready.Load() <= 1 {
+		now := time.Now()
+		drops = append(slices.DeleteFunc(drops, func(t time.Time) bool { return now.Sub(t) > flapWindow }), now)
+		flapping := len(drops) > flapLimit
+		switch {
+		case flapping:
+			backoff = max(backoff, minBackoff)
+			b.log.Warn("gateway keeps dropping: waiting before reconnecting",
+				"drops", len(drops), "window_s", flapWindow.Seconds(), "wait_ms", backoff.Milliseconds())
+		case b.unready.Load() <= 1:
 			backoff = 0 // the last session was fine: retry at once
 		}
 		if b.closeHookWarned.Load() || b.unready.Load() > 1 {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -313,5 +314,63 @@ func TestOddQuestions(t *testing.T) {
 			}
 			check("mention", rep)
 		})
+	}
+}
+
+// TestGatewayFlapping closes the gateway each time the bot has just got
+// back, six times in a row: the first flapLimit reconnects are immediate,
+// then each waits, longer and longer, so that a drop loop (discordgo's
+// own, or Discord's) cannot burn identifies. The bot still answers after.
+func TestGatewayFlapping(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits about 4 s for the backoff: skipped under -short")
+	}
+	t.Parallel()
+	ix := newTestIndex(t, true, nil)
+	logs := &syncBuffer{}
+	h := startBot(t, ix, Config{Logger: quietLogger(io.MultiWriter(t.Output(), logs))})
+	srv := h.srv
+	var gaps []time.Duration
+	for i := range flapLimit + 3 {
+		if err := srv.WaitReady(h.ctx); err != nil {
+			t.Fatalf("close %d: the bot did not come back: %v", i, err)
+		}
+		closed := time.Now()
+		conns := len(srv.GatewayEvents())
+		srv.CloseGateway(4000, "Unknown error")
+		ev, err := srv.WaitGateway(h.ctx, func(e discordtest.GatewayEvent) bool {
+			return e.Kind == discordtest.GatewayConnect && e.Time.After(closed)
+		})
+		if err != nil {
+			t.Fatalf("close %d: no reconnect (%d events before): %v", i, conns, err)
+		}
+		gaps = append(gaps, ev.Time.Sub(closed))
+	}
+	t.Logf("close to next connection: %v", gaps)
+	// discordgo itself takes about a second to let a closed connection go:
+	// the quickest of the first reconnects is that base.
+	base := slices.Min(gaps[:flapLimit])
+	want := time.Duration(0)
+	for i, gap := range gaps {
+		if i < flapLimit {
+			if gap >= base+minBackoff {
+				t.Errorf("reconnect %d after %v, want at once (under %v)", i+1, gap, base+minBackoff)
+			}
+			continue
+		}
+		want = max(2*want, minBackoff)
+		if gap < base+want-50*time.Millisecond {
+			t.Errorf("reconnect %d after %v, want a wait of at least %v on top of %v", i+1, gap, want, base)
+		}
+	}
+	if !strings.Contains(logs.String(), "gateway keeps dropping") {
+		t.Errorf("no warning logged about the flapping gateway:\n%s", logs)
+	}
+	if err := srv.WaitReady(h.ctx); err != nil {
+		t.Fatalf("the bot did not come back: %v", err)
+	}
+	_, _, rep := h.ask(t, discordtest.From{}, discordtest.String(optQuestion, mi5Question))
+	if !strings.Contains(rep.Text(), mi5Answer) {
+		t.Errorf("after the drops: answer lacks %q", mi5Answer)
 	}
 }
