@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -12,6 +13,8 @@ import (
 var tunePow = flag.Float64("tunepow", 0, "idfPow for TestSQuADTune (0: default)")
 
 var tuneSkip = flag.Bool("tuneskip", false, "TestSQuADTune: report fixed weights only")
+
+var tuneExtra = flag.String("tuneextra", "", "TestSQuADTune: comma-separated names of features that the coordinate ascent may also weigh, each first scanned alone")
 
 var tune = flag.Bool("tune", false, "with -squad: tune the second stage's feature weights by coordinate ascent (TestSQuADTune)")
 
@@ -114,7 +117,7 @@ func tuneScore(tqs []tuneQuery, w features, keep func(tuneQuery) bool) (hit1, hi
 	return hit1 / float64(n), hit5 / float64(n), mrr / float64(n)
 }
 
-var featureNames = [nFeatures]string{"bm25", "sent", "sentNorm", "win2", "prox", "bigram", "coverage", "sentLocal", "first", "sentAns", "title", "docCov"}
+var featureNames = [nFeatures]string{"bm25", "sent", "sentNorm", "win2", "prox", "bigram", "coverage", "sentLocal", "first", "sentAns", "title", "docCov", "sentFine"}
 
 func (w features) String() string {
 	var b strings.Builder
@@ -184,7 +187,7 @@ func TestSQuADTune(t *testing.T) {
 		a1, a5, am := tuneScore(tqs, w, all)
 		e1, _, _ := tuneScore(tqs, w, even)
 		o1, _, _ := tuneScore(tqs, w, odd)
-		t.Logf("%-12s all hit1=%.3f hit5=%.3f mrr=%.3f | even hit1=%.3f odd hit1=%.3f | %v", name, a1, a5, am, e1, o1, w)
+		t.Logf("%-12s all hit1=%.4f hit5=%.4f mrr=%.4f | even hit1=%.4f odd hit1=%.4f | %v", name, a1, a5, am, e1, o1, w)
 	}
 	report("default", defaultParams.weights)
 	report("first", features{fFirst: 1})
@@ -200,10 +203,36 @@ func TestSQuADTune(t *testing.T) {
 	} {
 		report("chosen", w)
 	}
+	free := []int{fSent, fSentNorm, fWin2, fProx, fBigram, fCoverage, fSentLocal, fFirst, fSentAns, fTitle, fDocCov, fSentFine}
+	for _, name := range strings.Split(*tuneExtra, ",") {
+		k := slices.Index(featureNames[:], name)
+		if name == "" {
+			continue
+		}
+		if k < 0 {
+			t.Fatalf("unknown feature %q", name)
+		}
+		if !slices.Contains(free, k) {
+			free = append(free, k)
+		}
+		// The feature alone, the other weights as they are: the best
+		// weight on the even articles, and its effect on the odd.
+		bestW, bestO := 0.0, -1.0
+		for _, g := range []float64{0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 1, 1.25, 1.5, 2, 3, 4, 6} {
+			w := defaultParams.weights
+			w[k] = g
+			h1, _, mrr := tuneScore(tqs, w, even)
+			if o := h1 + 0.2*mrr; o > bestO+1e-9 {
+				bestW, bestO = g, o
+			}
+		}
+		w := defaultParams.weights
+		w[k] = bestW
+		report("scan-"+name, w)
+	}
 	if *tuneSkip {
 		return
 	}
-	free := []int{fSent, fSentNorm, fWin2, fProx, fBigram, fCoverage, fSentLocal, fFirst, fSentAns, fTitle, fDocCov}
 	w := coordAscent(t, tqs, defaultParams.weights, even, free)
 	report("tuned-even", w)
 	w2 := coordAscent(t, tqs, defaultParams.weights, odd, free)
