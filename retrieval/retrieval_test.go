@@ -468,9 +468,15 @@ func TestTypoCost(t *testing.T) {
 		{"kitten", "sitting", 20, 2*costSubst + costMissing},
 		{"kitten", "sitting", 4, 5}, // over the limit
 		{"same", "same", 4, 0},
+		{"mongke", "möngke", 8, costAccent},
+		{"sao", "são", 8, costAccent},
+		{"sao", "sbo", 8, costSubst},
+		{"naive", "naïve", 8, costAccent},
+		{"strasse", "straße", 8, costSubst + costDoubling}, // ß is not an s with a mark
 	}
 	for _, tt := range tests {
-		if got := typoCost([]rune(tt.typed), []rune(tt.word), tt.limit); got != tt.want {
+		a, b := []rune(tt.typed), []rune(tt.word)
+		if got := typoCost(a, b, baseLetters(a), baseLetters(b), tt.limit); got != tt.want {
 			t.Errorf("typoCost(%q, %q, %d): got %d, want %d", tt.typed, tt.word, tt.limit, got, tt.want)
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // wordList holds the corpus's words (lower-cased, unstemmed) with their
@@ -17,12 +19,14 @@ type wordList struct {
 
 type wordCount struct {
 	word  []rune
+	base  []rune // word without diacritics (see [baseLetters])
 	count int
-	mask  uint64 // letterMask of word
+	mask  uint64 // letterMask of base
 }
 
 // letterMask has a bit for each letter (folded into 64 buckets) the word
-// holds, for a cheap lower bound on the typo cost between two words.
+// holds, for a cheap lower bound on the typo cost between two words; it is
+// taken of words without diacritics, which cost little to get wrong.
 func letterMask(w []rune) uint64 {
 	var m uint64
 	for _, r := range w {
@@ -50,7 +54,8 @@ func (ix *Index) wordList() *wordList {
 		slices.Sort(words)
 		for _, w := range words {
 			r := []rune(w)
-			wl.byLen[len(r)] = append(wl.byLen[len(r)], wordCount{word: r, count: counts[w], mask: letterMask(r)})
+			base := baseLetters(r)
+			wl.byLen[len(r)] = append(wl.byLen[len(r)], wordCount{word: r, base: base, count: counts[w], mask: letterMask(base)})
 		}
 	})
 	return ix.words
@@ -91,9 +96,11 @@ func (ix *Index) correct(text string, q *parsedQuery) (string, bool) {
 
 // Typo costs, in quarters of an edit: a missing letter or a swap of
 // neighbours costs less than a wrong letter, and a missing or extra
-// doubled letter ("stabed", "allready") least, since people mistype that
-// way far more often than they mean another word.
+// doubled letter ("stabed", "allready") less, since people mistype that
+// way far more often than they mean another word. A letter typed without
+// its diacritic ("Mongke" for "Möngke", "Sao Paulo") costs least of all.
 const (
+	costAccent   = 1
 	costSubst    = 4
 	costExtra    = 4
 	costMissing  = 3
@@ -119,6 +126,7 @@ func maxCost(n int) int {
 // most frequent, then alphabetical.
 func (ix *Index) closest(word string) (string, bool) {
 	w := []rune(strings.ToLower(word))
+	wb := baseLetters(w)
 	maxD := maxCost(len(w))
 	if maxD == 0 {
 		return "", false
@@ -129,7 +137,7 @@ func (ix *Index) closest(word string) (string, bool) {
 		}
 	}
 	wl := ix.wordList()
-	mask := letterMask(w)
+	mask := letterMask(wb)
 	var best []rune
 	bestD, bestC := maxD+1, 0
 	for n := len(w) - maxD/costDoubling; n <= len(w)+maxD/costDoubling; n++ {
@@ -140,7 +148,7 @@ func (ix *Index) closest(word string) (string, bool) {
 			if bits.OnesCount64(mask^c.mask)*2 > limit {
 				continue
 			}
-			d := typoCost(w, c.word, limit)
+			d := typoCost(w, c.word, wb, c.base, limit)
 			if d > limit {
 				continue
 			}
@@ -190,8 +198,8 @@ func matchCase(orig, fix string) string {
 
 // typoCost is the cheapest way, in the costs above, to turn a (what was
 // typed) into b (a corpus word), by optimal string alignment; or limit+1
-// once it must exceed limit.
-func typoCost(a, b []rune, limit int) int {
+// once it must exceed limit. ab and bb are a and b without diacritics.
+func typoCost(a, b, ab, bb []rune, limit int) int {
 	var buf [3 * 40]int
 	var prev2, prev, cur []int
 	if n := len(b) + 1; n <= 40 {
@@ -222,6 +230,8 @@ func typoCost(a, b []rune, limit int) int {
 			sub := costSubst
 			if a[i-1] == b[j-1] {
 				sub = 0
+			} else if ab[i-1] == bb[j-1] {
+				sub = costAccent
 			}
 			v := min(prev[j]+extra(i), cur[j-1]+missing(j), prev[j-1]+sub)
 			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
@@ -236,4 +246,24 @@ func typoCost(a, b []rune, limit int) int {
 		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(b)]
+}
+
+// baseLetters returns w with each letter's diacritics removed (ö is o, é
+// is e; ß stays), rune for rune; w itself when it is all ASCII.
+func baseLetters(w []rune) []rune {
+	var out []rune
+	for i, r := range w {
+		if r < utf8.RuneSelf {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(w)
+		}
+		base, _ := utf8.DecodeRuneInString(norm.NFD.String(string(r)))
+		out[i] = base
+	}
+	if out == nil {
+		return w
+	}
+	return out
 }
