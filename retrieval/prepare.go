@@ -41,11 +41,6 @@ func newPreparer(an analyzer, im mapping.IndexMapping) *preparer {
 	return &preparer{an: an, im: im, reuse: im.AnalyzerNameForPath(fieldText) == en.AnalyzerName}
 }
 
-// minSplit is the smallest batch that indexAll makes to share a small
-// corpus between goroutines: below it, merging the segments costs more
-// than building them in parallel saves.
-const minSplit = 500
-
 // batchStats are what a build learns from the passages while indexing
 // them.
 type batchStats struct {
@@ -78,14 +73,15 @@ func (s *batchStats) add(o batchStats) {
 	}
 }
 
-// indexAll indexes ps into bi in batches of at most [batchSize] passages
-// (the passage ps[i] as docID(i)). GOMAXPROCS goroutines each take the next
-// batch, analyse it and hand it to Bleve, so that Bleve builds segments in
-// parallel too; a corpus of fewer than GOMAXPROCS full batches is split
-// evenly between them, in batches of at least [minSplit] passages. When
-// toks is not nil, toks[i] receives the tokens of ps[i]. progress, if not
-// nil, is called after each batch with the passages done so far; calls do
-// not overlap.
+// indexAll indexes ps into bi (the passage ps[i] as docID(i)). A corpus
+// of more than GOMAXPROCS batches of [batchSize] passages goes in batches
+// of batchSize: GOMAXPROCS goroutines each take the next batch, analyse
+// it and hand it to Bleve, so that Bleve builds segments in parallel too.
+// A smaller one is analysed by GOMAXPROCS goroutines and indexed as one
+// batch: one segment, which the build need not merge. When toks is not
+// nil, toks[i] receives the tokens of ps[i]. progress, if not nil, is
+// called after each batch with the passages done so far; calls do not
+// overlap.
 func (p *preparer) indexAll(ctx context.Context, bi bleve.Index, ps []corpus.Passage, toks [][]token, progress func(done, total int)) (batchStats, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -105,9 +101,38 @@ func (p *preparer) indexAll(ctx context.Context, bi bleve.Index, ps []corpus.Pas
 		cancel()
 	}
 	workers := runtime.GOMAXPROCS(0)
-	size := max(min(batchSize, max((len(ps)+workers-1)/workers, minSplit)), 1)
+	if len(ps) <= workers*batchSize {
+		docs := make([]*document.Document, len(ps))
+		part := (len(ps) + workers - 1) / workers
+		var wg sync.WaitGroup
+		for lo := 0; lo < len(ps); lo += part {
+			hi := min(lo+part, len(ps))
+			wg.Go(func() {
+				own := newBatchStats()
+				if err := p.prepareAll(ctx, ps[lo:hi], lo, toks, docs[lo:hi], &own); err != nil {
+					fail(err)
+					return
+				}
+				mu.Lock()
+				st.add(own)
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		if first != nil {
+			return batchStats{}, first
+		}
+		if err := indexDocs(bi, ps, docs); err != nil {
+			return batchStats{}, err
+		}
+		if progress != nil {
+			progress(len(ps), len(ps))
+		}
+		return st, nil
+	}
+	size := max(batchSize, 1)
 	var wg sync.WaitGroup
-	for range min(workers, (len(ps)+size-1)/size) {
+	for range workers {
 		wg.Go(func() {
 			// Each worker counts into its own maps, added up at the end.
 			own := newBatchStats()
@@ -145,8 +170,28 @@ func (p *preparer) indexAll(ctx context.Context, bi bleve.Index, ps []corpus.Pas
 // indexBatch analyses ps, the passages from number first on, indexes
 // them as one Bleve batch and counts them into st.
 func (p *preparer) indexBatch(ctx context.Context, bi bleve.Index, ps []corpus.Passage, first int, toks [][]token, st *batchStats) error {
-	seen := map[string]bool{}
+	docs := make([]*document.Document, len(ps))
+	if err := p.prepareAll(ctx, ps, first, toks, docs, st); err != nil {
+		return err
+	}
+	return indexDocs(bi, ps, docs)
+}
+
+// indexDocs indexes docs, the documents of ps, as one Bleve batch.
+func indexDocs(bi bleve.Index, ps []corpus.Passage, docs []*document.Document) error {
 	b := bi.NewBatch()
+	for k, doc := range docs {
+		if err := b.IndexAdvanced(doc); err != nil {
+			return fmt.Errorf("passage %d of %s: %w", ps[k].Seq, ps[k].Source, err)
+		}
+	}
+	return bi.Batch(b)
+}
+
+// prepareAll analyses ps, the passages from number first on, into docs
+// and counts them into st.
+func (p *preparer) prepareAll(ctx context.Context, ps []corpus.Passage, first int, toks [][]token, docs []*document.Document, st *batchStats) error {
+	seen := map[string]bool{}
 	var out prepared
 	for k := range ps {
 		if k%256 == 0 && ctx.Err() != nil {
@@ -155,9 +200,7 @@ func (p *preparer) indexBatch(ctx context.Context, bi bleve.Index, ps []corpus.P
 		if err := p.prepare(&ps[k], docID(first+k), &out); err != nil {
 			return fmt.Errorf("passage %d of %s: %w", ps[k].Seq, ps[k].Source, err)
 		}
-		if err := b.IndexAdvanced(out.doc); err != nil {
-			return fmt.Errorf("passage %d of %s: %w", ps[k].Seq, ps[k].Source, err)
-		}
+		docs[k] = out.doc
 		st.tokens[fieldText] += int64(len(out.toks))
 		clear(seen)
 		text := ps[k].Text
@@ -177,10 +220,7 @@ func (p *preparer) indexBatch(ctx context.Context, bi bleve.Index, ps []corpus.P
 			toks[first+k] = out.toks
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return bi.Batch(b)
+	return ctx.Err()
 }
 
 // prepare analyses passage ps, whose document ID is id, into out.
