@@ -179,16 +179,26 @@ func renderAnswer(v askView, res retrieval.Result) reply {
 // renderContext shows a passage between its neighbours (nil when the
 // passage is first or last in its document).
 func renderContext(p corpus.Passage, prev, next *corpus.Passage) reply {
-	const each = (maxEmbedDesc - 300) / 3
+	// The quoted passage first, up to half the room; its neighbours
+	// share the rest.
+	const room = maxEmbedDesc - 300 // labels and line breaks aside
+	need := func(c *corpus.Passage) int {
+		if c == nil {
+			return 0
+		}
+		return textLen(quote(c.Text, "", maxEmbedDesc))
+	}
+	own := min(need(&p), room/2)
+	shares := waterFill([]int{need(prev), need(next)}, room-own, room)
 	var b strings.Builder
 	if prev != nil {
-		b.WriteString("*" + paragraphLabel(*prev) + "*\n" + quote(prev.Text, "", each) + "\n\n")
+		b.WriteString("*" + paragraphLabel(*prev) + "*\n" + quote(prev.Text, "", shares[0]) + "\n\n")
 	} else {
 		b.WriteString("*(start of the document)*\n\n")
 	}
-	b.WriteString("**" + paragraphLabel(p) + " (the quoted passage)**\n" + quote(p.Text, "", each))
+	b.WriteString("**" + paragraphLabel(p) + " (the quoted passage)**\n" + quote(p.Text, "", own))
 	if next != nil {
-		b.WriteString("\n\n*" + paragraphLabel(*next) + "*\n" + quote(next.Text, "", each))
+		b.WriteString("\n\n*" + paragraphLabel(*next) + "*\n" + quote(next.Text, "", shares[1]))
 	} else {
 		b.WriteString("\n\n*(end of the document)*")
 	}

@@ -321,3 +321,36 @@ func TestFitLimitsRepairs(t *testing.T) {
 		t.Errorf("fitLimits changed the caller's embed")
 	}
 }
+
+// longestPassage is a passage as long as the loader makes them, full of
+// characters that Markdown escaping doubles.
+func longestPassage(i int) corpus.Passage {
+	p := hugePassage(i)
+	p.Title, p.Section, p.URL = fmt.Sprintf("Report %d on *the* threat", i), "Findings", "https://example.com/report"
+	p.Text = cutRunes(strings.Repeat("The 20,000 *subjects* of interest_ are `watched` closely. ", 40), corpus.DefaultMaxPassage)
+	return p
+}
+
+// TestRenderQuotesLongestWhole checks that passages as long as the loader
+// makes them are quoted whole: three in an answer (the default number of
+// results), and the quoted one in its context view.
+func TestRenderQuotesLongestWhole(t *testing.T) {
+	a, b, c := longestPassage(1), longestPassage(2), longestPassage(3)
+	r := renderAnswer(askView{Question: "How many subjects of interest are watched?", Limit: 3},
+		retrieval.Result{Total: 3, Hits: []retrieval.Hit{hit(a, ""), hit(b, ""), hit(c, "")}})
+	if p := limitProblems(callbackData(t, r)); p != nil {
+		t.Fatalf("limits: %v", p)
+	}
+	for i, e := range r.Embeds {
+		if want := quote(a.Text, "", maxEmbedDesc); e.Description != want {
+			t.Errorf("result %d: got a quote of %d characters, want the whole passage (%d)", i+1, textLen(e.Description), textLen(want))
+		}
+	}
+	ctx := renderContext(b, &a, &c)
+	if p := limitProblems(callbackData(t, ctx)); p != nil {
+		t.Fatalf("context limits: %v", p)
+	}
+	if whole := quote(b.Text, "", maxEmbedDesc); !strings.Contains(ctx.Embeds[0].Description, whole) {
+		t.Errorf("context view: the quoted passage is not whole")
+	}
+}

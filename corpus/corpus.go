@@ -107,8 +107,8 @@ type Corpus struct {
 // Options tunes [Load]. The zero value gives the defaults.
 type Options struct {
 	// MaxPassage is the longest passage in characters (runes); longer
-	// paragraphs are split at sentence boundaries. 0 means 1000, so that a
-	// quote fits a Discord embed with room for its citation.
+	// paragraphs are split at sentence boundaries. 0 means
+	// [DefaultMaxPassage].
 	MaxPassage int
 	// MaxFileSize is the largest file loaded, in bytes. 0 means 20 MiB.
 	MaxFileSize int64

@@ -33,7 +33,7 @@ func FuzzLoad(f *testing.F) {
 			t.Fatalf("Load: %v", err)
 		}
 		if maxPassage <= 0 {
-			maxPassage = defaultMaxPassage
+			maxPassage = DefaultMaxPassage
 		}
 		switch {
 		case len(c.Documents) == 1 && len(c.Skipped) == 0:

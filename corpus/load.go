@@ -14,10 +14,12 @@ import (
 	"unicode/utf8"
 )
 
-const (
-	defaultMaxPassage  = 1000
-	defaultMaxFileSize = 20 << 20
-)
+// DefaultMaxPassage is the longest passage, in characters, when
+// [Options].MaxPassage is 0: three passages this long fit whole in one
+// Discord reply (6000 characters over its embeds) with their citations.
+const DefaultMaxPassage = 1500
+
+const defaultMaxFileSize = 20 << 20
 
 // Load reads every .txt and .md file below the root of fsys, recursively,
 // and chunks it into passages. A bad file is skipped and recorded in
@@ -34,7 +36,7 @@ const (
 func Load(fsys fs.FS, opts Options) (*Corpus, error) {
 	maxPassage := opts.MaxPassage
 	if maxPassage <= 0 {
-		maxPassage = defaultMaxPassage
+		maxPassage = DefaultMaxPassage
 	}
 	maxSize := opts.MaxFileSize
 	if maxSize <= 0 {

@@ -37,7 +37,7 @@ func TestLoadDefault(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkDocument(t, src, d, defaultMaxPassage)
+		checkDocument(t, src, d, DefaultMaxPassage)
 	}
 	for _, p := range c.Passages() {
 		for _, bad := range []string{"REUTERS/", "Post a Comment", "No comments:", "Deja una respuesta", "Image:", "Credit:", "Advertisements", "Kaynak/Source", "Article source:", "CC BY", "Posts Tagged", "Please stay up to date"} {
@@ -148,7 +148,7 @@ func TestLoadFrontMatter(t *testing.T) {
 				t.Fatalf("got %d documents (skipped %v), want 1", len(c.Documents), c.Skipped)
 			}
 			d := c.Documents[0]
-			checkDocument(t, []byte(tc.src), d, defaultMaxPassage)
+			checkDocument(t, []byte(tc.src), d, DefaultMaxPassage)
 			if d.Title != tc.title || d.Date != tc.date || d.URL != tc.url || d.Author != tc.author {
 				t.Errorf("got title %q date %q url %q author %q, want %q %q %q %q", d.Title, d.Date, d.URL, d.Author, tc.title, tc.date, tc.url, tc.author)
 			}
@@ -266,7 +266,7 @@ func TestLoadInvalidUTF8(t *testing.T) {
 		t.Fatalf("got %d documents, skipped %v; want the file loaded", len(c.Documents), c.Skipped)
 	}
 	d := c.Documents[0]
-	checkDocument(t, []byte(src), d, defaultMaxPassage)
+	checkDocument(t, []byte(src), d, DefaultMaxPassage)
 	if want := "The caf\uFFFD on the corner opened in 1923 and still serves breakfast."; d.Passages[0].Text != want {
 		t.Errorf("got passage %q, want %q", d.Passages[0].Text, want)
 	}

@@ -260,7 +260,7 @@ func TestInfer(t *testing.T) {
 				t.Fatalf("got %d documents (skipped %v), want 1", len(c.Documents), c.Skipped)
 			}
 			d := c.Documents[0]
-			checkDocument(t, []byte(tc.src), d, defaultMaxPassage)
+			checkDocument(t, []byte(tc.src), d, DefaultMaxPassage)
 			if d.Title != tc.title || d.Date != tc.date || d.URL != tc.url {
 				t.Errorf("got title %q date %q url %q, want %q %q %q", d.Title, d.Date, d.URL, tc.title, tc.date, tc.url)
 			}
