@@ -347,20 +347,24 @@ func TestGatewayFlapping(t *testing.T) {
 		gaps = append(gaps, ev.Time.Sub(closed))
 	}
 	t.Logf("close to next connection: %v", gaps)
-	// discordgo itself takes about a second to let a closed connection go:
-	// the quickest of the first reconnects is that base.
+	// discordgo itself takes about a second to let a closed connection go,
+	// more on a busy machine: the quickest of the first reconnects is that
+	// base. The waits on top of it are checked with room for that jitter.
 	base := slices.Min(gaps[:flapLimit])
 	want := time.Duration(0)
 	for i, gap := range gaps {
 		if i < flapLimit {
-			if gap >= base+minBackoff {
-				t.Errorf("reconnect %d after %v, want at once (under %v)", i+1, gap, base+minBackoff)
+			if gap >= base+time.Second {
+				t.Errorf("reconnect %d after %v, want at once (about %v)", i+1, gap, base)
 			}
 			continue
 		}
 		want = max(2*want, minBackoff)
-		if gap < base+want-50*time.Millisecond {
-			t.Errorf("reconnect %d after %v, want a wait of at least %v on top of %v", i+1, gap, want, base)
+		if gap < base+want*8/10 {
+			t.Errorf("reconnect %d after %v, want a wait of about %v on top of %v", i+1, gap, want, base)
+		}
+		if i > flapLimit && gap <= gaps[i-1] {
+			t.Errorf("reconnect %d after %v, want longer than the one before (%v)", i+1, gap, gaps[i-1])
 		}
 	}
 	if !strings.Contains(logs.String(), "gateway keeps dropping") {
