@@ -850,15 +850,7 @@ func (ix *Index) rank(q *parsedQuery, sc *scratch, cands []candidate, p rankPara
 	}
 	sc.ms = ms
 	ix.featurize(q, sc, ms, p)
-	slices.SortFunc(ms, func(a, b match) int {
-		switch {
-		case a.score > b.score:
-			return -1
-		case a.score < b.score:
-			return 1
-		}
-		return a.ord - b.ord
-	})
+	slices.SortFunc(ms, func(a, b match) int { return byScore(a.score, a.ord, b.score, b.ord) })
 	return ms
 }
 
@@ -948,15 +940,7 @@ func (ix *Index) candidates(ctx context.Context, q *parsedQuery, source string, 
 			}
 			out = append(out, candidate{ord: ord, score: h.Score})
 		}
-		slices.SortFunc(out, func(a, b candidate) int {
-			switch {
-			case a.score > b.score:
-				return -1
-			case a.score < b.score:
-				return 1
-			}
-			return a.ord - b.ord
-		})
+		slices.SortFunc(out, func(a, b candidate) int { return byScore(a.score, a.ord, b.score, b.ord) })
 		total := int(sr.Total)
 		if len(out) <= want {
 			return out, total, nil
@@ -1021,4 +1005,14 @@ func truncate(s string, n int) (string, bool) {
 		count++
 	}
 	return s[:i], true
+}
+
+// byScore orders passages by score, highest first, then by passage order
+// (ord): the order every ranking uses, so that ties never depend on how
+// the index was built.
+func byScore(aScore float64, aOrd int, bScore float64, bOrd int) int {
+	if c := cmp.Compare(bScore, aScore); c != 0 {
+		return c
+	}
+	return aOrd - bOrd
 }
