@@ -465,8 +465,11 @@ func TestTypoCost(t *testing.T) {
 		{"allready", "already", 8, costDoubling},
 		{"stabed", "stated", 8, costSubst},
 		{"vague", "value", 8, costSubst},
-		{"kitten", "sitting", 20, 2*costSubst + costMissing},
-		{"kitten", "sitting", 4, 5}, // over the limit
+		{"kitten", "sitting", 20, costSubst + costVowel + costMissing}, // k/s, e/i, g
+		{"kitten", "sitting", 4, 5},                                    // over the limit
+		{"krugmen", "krugman", 8, costVowel},
+		{"frensh", "french", 8, costSubst}, // a consonant
+		{"celeron", "céloron", 8, costAccent + costVowel},
 		{"same", "same", 4, 0},
 		{"mongke", "möngke", 8, costAccent},
 		{"sao", "são", 8, costAccent},

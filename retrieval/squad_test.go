@@ -106,7 +106,7 @@ type rankStats struct {
 func (s rankStats) String() string {
 	f := func(k int) float64 { return float64(k) / float64(max(s.n, 1)) }
 	return strings.Join([]string{
-		"n=" + itoa(s.n),
+		"n=" + itoa(s.n), "h1=" + itoa(s.hit1), "h5=" + itoa(s.hit5),
 		"hit1=" + ftoa(f(s.hit1)), "hit3=" + ftoa(f(s.hit3)), "hit5=" + ftoa(f(s.hit5)),
 		"mrr=" + ftoa(s.rr/float64(max(s.n, 1))), "abstained=" + itoa(s.abstained),
 		"p50=" + s.p50.String(), "p99=" + s.p99.String(),

@@ -97,16 +97,28 @@ func (ix *Index) correct(text string, q *parsedQuery) (string, bool) {
 // Typo costs, in quarters of an edit: a missing letter or a swap of
 // neighbours costs less than a wrong letter, and a missing or extra
 // doubled letter ("stabed", "allready") less, since people mistype that
-// way far more often than they mean another word. A letter typed without
-// its diacritic ("Mongke" for "Möngke", "Sao Paulo") costs least of all.
+// way far more often than they mean another word. A wrong vowel for a
+// vowel ("Krugmen", "Kelven": unstressed vowels sound alike) costs as
+// much as a missing letter. A letter typed without its diacritic
+// ("Mongke" for "Möngke", "Sao Paulo") costs least of all.
 const (
 	costAccent   = 1
+	costVowel    = 3
 	costSubst    = 4
 	costExtra    = 4
 	costMissing  = 3
 	costSwap     = 3
 	costDoubling = 2
 )
+
+// isVowel reports whether r is a vowel (y included) without diacritics.
+func isVowel(r rune) bool {
+	switch r {
+	case 'a', 'e', 'i', 'o', 'u', 'y':
+		return true
+	}
+	return false
+}
 
 // maxCost is the largest typo cost accepted for a word of n runes: words
 // under 5 letters are never corrected (too many real words lie one edit
@@ -232,6 +244,8 @@ func typoCost(a, b, ab, bb []rune, limit int) int {
 				sub = 0
 			} else if ab[i-1] == bb[j-1] {
 				sub = costAccent
+			} else if isVowel(ab[i-1]) && isVowel(bb[j-1]) {
+				sub = costVowel
 			}
 			v := min(prev[j]+extra(i), cur[j-1]+missing(j), prev[j-1]+sub)
 			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
