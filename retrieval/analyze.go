@@ -6,7 +6,6 @@ import (
 	"sync"
 
 	"github.com/blevesearch/bleve/v2/analysis"
-	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/token/porter"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/registry"
@@ -24,16 +23,17 @@ type token struct {
 	id uint32
 }
 
-// analyzer analyses text exactly as Bleve's English analyzer ("en"), which
-// the index uses for the passages' text, so that questions, passages,
+// analyzer analyses text exactly as Bleve analyses it with
+// [textAnalyzerName] (its English analyzer, diacritics folded), which the
+// index uses for the passages' text, so that questions, passages,
 // titles and sections are analysed as the index analysed the text. It
 // splits words with [asciiTokenizer], which gives the same words as the
 // analyzer's tokenizer, faster; runs the analyzer's filters, all but the
-// Porter stemmer; and stems through a cache (stemming is costly, and a
-// corpus repeats its words). TestAnalyzerMatchesBleve and the fuzz tests
+// last two, [foldFilter] and the Porter stemmer; and folds and stems
+// through a cache (stemming is costly, and a corpus repeats its words). TestAnalyzerMatchesBleve and the fuzz tests
 // of analyze_test.go check that the result is Bleve's.
 type analyzer struct {
-	// an is Bleve's "en" analyzer, which analyze falls back to if it is
+	// an is Bleve's [textAnalyzerName] analyzer, which analyze falls back to if it is
 	// not made as expected (then tok is nil).
 	an      analysis.Analyzer
 	tok     *asciiTokenizer
@@ -42,7 +42,7 @@ type analyzer struct {
 }
 
 func newAnalyzer() (analyzer, error) {
-	an, err := registry.NewCache().AnalyzerNamed(en.AnalyzerName)
+	an, err := registry.NewCache().AnalyzerNamed(textAnalyzerName)
 	if err != nil {
 		return analyzer{}, err
 	}
@@ -53,11 +53,14 @@ func newAnalyzer() (analyzer, error) {
 	}
 	u, ok := da.Tokenizer.(*unicode.UnicodeTokenizer)
 	last := len(da.TokenFilters) - 1
-	if _, stemmer := da.TokenFilters[last].(*porter.PorterStemmer); !ok || !stemmer {
+	if _, stemmer := da.TokenFilters[last].(*porter.PorterStemmer); !ok || !stemmer || last < 1 {
+		return a, nil
+	}
+	if _, fold := da.TokenFilters[last-1].(foldFilter); !fold {
 		return a, nil
 	}
 	a.tok = &asciiTokenizer{fallback: u}
-	a.filters = da.TokenFilters[:last:last]
+	a.filters = da.TokenFilters[: last-1 : last-1]
 	a.stems = newStemCache()
 	return a, nil
 }
@@ -96,10 +99,13 @@ func (a analyzer) convert(ts analysis.TokenStream) []token {
 	out := make([]token, 0, len(ts))
 	for _, t := range ts {
 		tok := token{pos: t.Position, start: t.Start, end: t.End}
-		if a.stems != nil && !t.KeyWord {
+		switch {
+		case a.stems != nil && !t.KeyWord:
 			e := a.stems.stem(t.Term)
 			tok.term, tok.id = e.stem, e.id
-		} else {
+		case a.stems != nil: // folded, as Bleve would, but not stemmed
+			tok.term = string(foldDiacritics(t.Term))
+		default:
 			tok.term = string(t.Term)
 		}
 		out = append(out, tok)
@@ -107,8 +113,8 @@ func (a analyzer) convert(ts analysis.TokenStream) []token {
 	return out
 }
 
-// stemCache maps words to their Porter stems, as Bleve's "stemmer_porter"
-// filter stems them, and to the stems' term ids in an index once resolve
+// stemCache maps words to their Porter stems with diacritics folded, as
+// Bleve's [foldFilter] and "stemmer_porter" filter give them, and to the stems' term ids in an index once resolve
 // is set. It is safe for concurrent use, but resolve must be set before
 // any; its shards stop growing at [stemShardCap] words each.
 type stemCache struct {
@@ -152,7 +158,11 @@ func (c *stemCache) stem(word []byte) stemEntry {
 	if ok {
 		return e
 	}
-	e.stem = string(analysis.BuildTermFromRunes(porterstemmer.StemWithoutLowerCasing(bytes.Runes(word))))
+	folded := word
+	if !isASCII(word) {
+		folded = foldDiacritics(word)
+	}
+	e.stem = string(analysis.BuildTermFromRunes(porterstemmer.StemWithoutLowerCasing(bytes.Runes(folded))))
 	if c.resolve != nil {
 		e.id = c.resolve(e.stem)
 	}

@@ -6,17 +6,17 @@ import (
 	"testing"
 
 	"github.com/blevesearch/bleve/v2/analysis"
-	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/registry"
 
 	"github.com/citebot/citebot/corpus"
 )
 
-// bleveTokens are the tokens of text from Bleve's own "en" analyzer.
+// bleveTokens are the tokens of text from Bleve's analysis with
+// [textAnalyzerName] ("en" with diacritics folded).
 func bleveTokens(t testing.TB, text string) []token {
 	t.Helper()
-	an, err := registry.NewCache().AnalyzerNamed(en.AnalyzerName)
+	an, err := registry.NewCache().AnalyzerNamed(textAnalyzerName)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,8 +28,9 @@ import (
 // formatVersion changes whenever the layout of an index folder or the
 // analysis changes; an index of another version is rebuilt.
 //
-// Version 2 added wordsFile.
-const formatVersion = 2
+// Version 2 added wordsFile; version 3 folds diacritics
+// ([textAnalyzerName]).
+const formatVersion = 3
 
 // Files inside an index folder.
 const (
@@ -95,15 +96,20 @@ type bleveDoc struct {
 	Source string `json:"source"`
 }
 
-// newMapping is the index mapping for ranking r: English analysis and
-// BM25, or for [RankingBleveDefault] Bleve's standard analyzer and TF-IDF.
+// newMapping is the index mapping for ranking r: English analysis with
+// diacritics folded ([textAnalyzerName]) and BM25; for
+// [RankingBleveEnBM25] Bleve's own "en" and BM25; for
+// [RankingBleveDefault] Bleve's standard analyzer and TF-IDF.
 func newMapping(r Ranking) mapping.IndexMapping {
-	textAnalyzer := en.AnalyzerName
+	textAnalyzer := textAnalyzerName
 	im := bleve.NewIndexMapping()
 	im.ScoringModel = index.BM25Scoring
-	if r == RankingBleveDefault {
+	switch r {
+	case RankingBleveDefault:
 		textAnalyzer = standard.Name
 		im.ScoringModel = index.TFIDFScoring
+	case RankingBleveEnBM25:
+		textAnalyzer = en.AnalyzerName
 	}
 	im.DefaultAnalyzer = textAnalyzer
 	im.StoreDynamic = false

@@ -10,7 +10,6 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
-	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/mapping"
 
@@ -38,7 +37,7 @@ type preparer struct {
 }
 
 func newPreparer(an analyzer, im mapping.IndexMapping) *preparer {
-	return &preparer{an: an, im: im, reuse: im.AnalyzerNameForPath(fieldText) == en.AnalyzerName}
+	return &preparer{an: an, im: im, reuse: im.AnalyzerNameForPath(fieldText) == textAnalyzerName}
 }
 
 // batchStats are what a build learns from the passages while indexing

@@ -88,7 +88,7 @@ func TestPrepareReuse(t *testing.T) {
 		reuse bool
 	}{
 		{"citebot", RankingCitebot, true},
-		{"bleve-en-bm25", RankingBleveEnBM25, true},
+		{"bleve-en-bm25", RankingBleveEnBM25, false}, // plain "en": no folding
 		{"bleve-default", RankingBleveDefault, false},
 	}
 	for _, tt := range tests {
