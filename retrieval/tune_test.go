@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/citebot/citebot/corpus"
 )
 
 var tunePow = flag.Float64("tunepow", 0, "idfPow for TestSQuADTune (0: default)")
@@ -252,6 +254,7 @@ func TestSQuADMisses(t *testing.T) {
 	}
 	defer ix.Close()
 	sameArt, otherArt, notFound, shown := 0, 0, 0, 0
+	gapTop, gapAns, gapEqual, gapSplit := 0, 0, 0, 0
 	for n, sq := range qs {
 		res, err := ix.Search(context.Background(), sq.Question, SearchOptions{Limit: 100})
 		if err != nil {
@@ -276,12 +279,57 @@ func TestSQuADMisses(t *testing.T) {
 		} else {
 			otherArt++
 		}
+		// Does the lexical evidence point at the answer? Compare the
+		// question's IDF mass in the top hit's best sentence with that
+		// in the sentence that holds the answer.
+		q := ix.parseQuery(sq.Question)
+		top := idfIn(ix, &q, res.Hits[0].BestSentence)
+		switch ans := idfIn(ix, &q, answerSentence(res.Hits[rank-1].Passage.Text, sq.Answers)); {
+		case ans < 0:
+			gapSplit++
+		case top > ans+1e-9:
+			gapTop++
+		case ans > top+1e-9:
+			gapAns++
+		default:
+			gapEqual++
+		}
 		if n%97 == 0 && shown < 25 {
 			shown++
 			t.Logf("Q: %s  A: %q  rank %d\n  top: %s\n  good: %s", sq.Question, sq.Answers[0], rank, res.Hits[0].BestSentence, res.Hits[rank-1].BestSentence)
 		}
 	}
 	t.Logf("misses at 1: same article %d, other article %d, not in top 100 %d", sameArt, otherArt, notFound)
+	t.Logf("of the misses found in the top 100, the question's IDF mass is higher in the top hit's best sentence %d, in the answer's sentence %d, equal %d (answer across sentences %d)", gapTop, gapAns, gapEqual, gapSplit)
+}
+
+// idfIn is the IDF mass of q's terms that text holds, or -1 for no text.
+func idfIn(ix *Index, q *parsedQuery, text string) float64 {
+	if text == "" {
+		return -1
+	}
+	has := map[string]bool{}
+	for _, tk := range ix.an.analyze(text) {
+		has[tk.term] = true
+	}
+	var s float64
+	for _, qt := range q.terms {
+		if has[qt.term] {
+			s += qt.idf
+		}
+	}
+	return s
+}
+
+// answerSentence is the first sentence of text that holds one of answers,
+// or "".
+func answerSentence(text string, answers []string) string {
+	for _, s := range corpus.Sentences(text) {
+		if containsAny(text[s[0]:s[1]], answers) {
+			return text[s[0]:s[1]]
+		}
+	}
+	return ""
 }
 
 func containsAny(text string, answers []string) bool {
