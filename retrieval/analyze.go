@@ -30,11 +30,12 @@ type token struct {
 // splits words with [asciiTokenizer], which gives the same words as the
 // analyzer's tokenizer, faster; runs the analyzer's filters, all but the
 // last two, [foldFilter] and the Porter stemmer; and folds and stems
-// through a cache (stemming is costly, and a corpus repeats its words). TestAnalyzerMatchesBleve and the fuzz tests
-// of analyze_test.go check that the result is Bleve's.
+// through a cache (stemming is costly, and a corpus repeats its words).
+// TestAnalyzerMatchesBleve and the fuzz tests of analyze_test.go check
+// that the result is Bleve's.
 type analyzer struct {
-	// an is Bleve's [textAnalyzerName] analyzer, which analyze falls back to if it is
-	// not made as expected (then tok is nil).
+	// an is Bleve's [textAnalyzerName] analyzer, which analyze falls
+	// back to if it is not made as expected (then tok is nil).
 	an      analysis.Analyzer
 	tok     *asciiTokenizer
 	filters []analysis.TokenFilter // an's, less the stemmer
@@ -114,9 +115,10 @@ func (a analyzer) convert(ts analysis.TokenStream) []token {
 }
 
 // stemCache maps words to their Porter stems with diacritics folded, as
-// Bleve's [foldFilter] and "stemmer_porter" filter give them, and to the stems' term ids in an index once resolve
-// is set. It is safe for concurrent use, but resolve must be set before
-// any; its shards stop growing at [stemShardCap] words each.
+// Bleve's [foldFilter] and "stemmer_porter" filter give them, and to the
+// stems' term ids in an index once resolve is set. It is safe for
+// concurrent use, but resolve must be set before any; its shards stop
+// growing at [stemShardCap] words each.
 type stemCache struct {
 	seed   maphash.Seed
 	shards [stemShards]stemShard
@@ -158,10 +160,7 @@ func (c *stemCache) stem(word []byte) stemEntry {
 	if ok {
 		return e
 	}
-	folded := word
-	if !isASCII(word) {
-		folded = foldDiacritics(word)
-	}
+	folded := foldDiacritics(word)
 	e.stem = string(analysis.BuildTermFromRunes(porterstemmer.StemWithoutLowerCasing(bytes.Runes(folded))))
 	if c.resolve != nil {
 		e.id = c.resolve(e.stem)

@@ -62,16 +62,15 @@ type foldFilter struct{}
 
 func (foldFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
 	for _, t := range in {
-		if !isASCII(t.Term) {
-			t.Term = foldDiacritics(t.Term)
-		}
+		t.Term = foldDiacritics(t.Term)
 	}
 	return in
 }
 
-// foldDiacritics returns b without its combining marks, recomposed.
+// foldDiacritics returns b without its combining marks, recomposed: b
+// itself when it is all ASCII or not UTF-8.
 func foldDiacritics(b []byte) []byte {
-	if !utf8.Valid(b) {
+	if isASCII(b) || !utf8.Valid(b) {
 		return b
 	}
 	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
